@@ -1,0 +1,12 @@
+"""The JSON API, version 1 (the contract in API.md)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from assettrack.api import devices  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import health  # noqa: E402,F401
+from assettrack.api import openapi  # noqa: E402,F401
+from assettrack.api import people  # noqa: E402,F401
+from assettrack.api import places  # noqa: E402,F401
+from assettrack.api import records  # noqa: E402,F401

@@ -1,0 +1,99 @@
+"""Parse requests and render responses with schemas, and describe both for OpenAPI.
+
+A view declares what it reads and answers; these decorators do the reading and
+the rendering, and leave the declaration on the view for `api/openapi.py`.
+"""
+
+import functools
+import json
+
+from flask import request
+from marshmallow import Schema
+
+from assettrack.errors import ApiError
+
+
+def _spec(view) -> dict:
+    if not hasattr(view, "openapi"):
+        view.openapi = {}
+    return view.openapi
+
+
+def json_body() -> object:
+    """The request's JSON document.
+
+    :raises ApiError: 400 when the body is not JSON.
+    """
+    if not request.is_json:
+        raise ApiError(400, "send a JSON body with Content-Type: application/json")
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, f"the body is not valid JSON: {str(exc)[:120]}") from None
+
+
+def json_object() -> dict:
+    """The request's JSON body, which must be an object.
+
+    :raises ApiError: 400 when it is not JSON, 422 when it is not an object.
+    """
+    document = json_body()
+    if not isinstance(document, dict):
+        raise ApiError(422, "the body must be a JSON object", fields={"_body": ["must be an object"]})
+    return document
+
+
+def optional_json_object() -> dict:
+    """Like `json_object`, but an empty body counts as `{}`."""
+    return json_object() if request.content_length or request.is_json else {}
+
+
+def body(schema: Schema):
+    """Load the JSON body with `schema` and pass it to the view as `data`."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, data=schema.load(json_object()), **kwargs)
+
+        _spec(wrapper).update(_spec(view), body=schema)
+        return wrapper
+
+    return decorate
+
+
+def query(schema: Schema):
+    """Load the query string with `schema` and pass it to the view as `args`."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, args=schema.load(request.args.to_dict()), **kwargs)
+
+        _spec(wrapper).update(_spec(view), query=schema)
+        return wrapper
+
+    return decorate
+
+
+def responds(schema: Schema, status: int = 200):
+    """Dump what the view returns with `schema`, answering `status`."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            return schema.dump(view(*args, **kwargs)), status
+
+        _spec(wrapper).update(_spec(view), response=schema, status=status)
+        return wrapper
+
+    return decorate
+
+
+def paginate(select, page: int, per_page: int) -> dict:
+    """One page of a SQLAlchemy select, in the API's list envelope."""
+    from assettrack.extensions import db
+
+    result = db.paginate(select, page=page, per_page=per_page, error_out=False, count=True)
+    return {"items": result.items, "page": page, "per_page": per_page, "total": result.total}

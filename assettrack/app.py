@@ -1,0 +1,52 @@
+"""The application factory: a table of contents, doing no work itself."""
+
+from pathlib import Path
+import os
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from assettrack import cli
+from assettrack import config as settings
+from assettrack import jobs
+from assettrack.errors import register_error_handlers
+from assettrack.extensions import db
+from assettrack.extensions import migrate
+from assettrack.workflow.checklist import QC_CHECKLIST
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+class IdConverter(IntegerConverter):
+    """A URL id that fits the database's integer column, else 404."""
+
+    def __init__(self, map):
+        super().__init__(map, max=2**31 - 1)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance = os.environ.get("ASSETTRACK_INSTANCE")
+    app = Flask("assettrack", instance_path=instance and str(Path(instance).resolve()), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(app.instance_path), QC_CHECKLIST=QC_CHECKLIST)
+    app.config.from_mapping(config or {})
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    app.json.sort_keys = False
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.strict_slashes = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    jobs.init_app(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    cli.init_app(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from assettrack.api import bp as api
+
+    app.register_blueprint(api)

@@ -1,0 +1,78 @@
+"""The command line of API.md (scripts depend on it): user, token, demo, worker."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
+
+from assettrack import jobs
+from assettrack.auth import issue_token
+from assettrack.extensions import db
+from assettrack.models import Organisation
+from assettrack.models import Role
+from assettrack.models import User
+
+user_cli = AppGroup("user", help="Manage people who use assettrack.")
+token_cli = AppGroup("token", help="Manage API tokens.")
+
+_ORG_KIND_FOR_ROLE = {"coordinator": "coordinator", "repair": "repair", "desk": "lending"}
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org", "org_name", help="the organisation's name; created if new")
+def create_user(email: str, role: str, org_name: str | None) -> None:
+    """Create a person with a role, optionally in an organisation."""
+    email = email.strip().lower()
+    if db.session.scalar(sa.select(User.id).filter_by(email=email)):
+        raise click.ClickException(f"a user {email} exists already")
+    organisation = None
+    if org_name:
+        organisation = db.session.scalar(sa.select(Organisation).filter_by(name=org_name))
+        if organisation is None:
+            kind = _ORG_KIND_FOR_ROLE.get(role, "coordinator")
+            organisation = Organisation(name=org_name, kind=kind)
+    db.session.add(User(email=email, role=role, organisation=organisation))
+    db.session.commit()
+    click.echo(f"created {role} {email}" + (f" of {org_name}" if org_name else ""))
+
+
+@token_cli.command("create")
+@click.argument("email")
+def create_token(email: str) -> None:
+    """Print a new API token for EMAIL, alone on the last line."""
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    token = issue_token(user)
+    click.echo(f"token for {user.email} ({user.role}); it is shown only once:")
+    click.echo(token)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo data set; a second run changes nothing."""
+    from assettrack import demo
+
+    click.echo(demo.load())
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+def worker_command(burst: bool) -> None:
+    """Run an rq worker for the configured Redis, inside the app context."""
+    from rq import SimpleWorker
+
+    queue = jobs.queue(current_app)
+    if queue is None:
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
+    # SimpleWorker runs jobs in this process, so they share the app context and
+    # never inherit forked database connections.
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+
+
+def init_app(app: Flask) -> None:
+    for command in (user_cli, token_cli, demo_command, worker_command):
+        app.cli.add_command(command)

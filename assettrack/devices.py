@@ -1,0 +1,55 @@
+"""Finding devices and presenting them to the person who asks."""
+
+import sqlalchemy as sa
+
+from assettrack import lifecycle
+from assettrack.errors import ApiError
+from assettrack.models import Device
+from assettrack.models import User
+from assettrack.tagging import find_device
+
+# Who may see who borrowed a device (DESIGN.md: a repair partner never sees borrowers).
+SEES_BORROWERS = {"admin", "coordinator", "desk"}
+
+
+def device_or_404(raw_tag: str) -> Device:
+    """The device a typed or scanned tag names.
+
+    :raises ApiError: 404 when no device has the tag.
+    :raises TagError: the text is not a tag or fails its check (answered as 404).
+    """
+    device = find_device(raw_tag)
+    if device is None:
+        raise ApiError(404, f"no device with tag {raw_tag.strip()[:40]}")
+    return device
+
+
+def filtered(args: dict) -> sa.Select:
+    select = sa.select(Device).order_by(Device.id)
+    for name in ("state", "kind"):
+        if name in args:
+            select = select.where(getattr(Device, name) == args[name])
+    if "location" in args:
+        select = select.where(Device.location_id == args["location"])
+    if "donation" in args:
+        select = select.where(Device.donation_id == args["donation"])
+    if args.get("q"):
+        columns = (Device.asset_tag, Device.serial, Device.make, Device.model)
+        select = select.where(
+            sa.or_(*(column.icontains(args["q"], autoescape=True) for column in columns))
+        )
+    return select
+
+
+def present(device: Device, user: User) -> Device:
+    """Add what depends on the viewer: the actions open to them, the current loan."""
+    device.allowed_actions = lifecycle.allowed_actions(device, user)
+    loan = lifecycle.open_loan(device)
+    device.current_loan = loan and {
+        "due_on": loan.due_on.isoformat(),
+        "renewals": loan.renewals,
+        "overdue": loan.overdue,
+        "borrower": loan.borrower.code if user.role in SEES_BORROWERS else None,
+    }
+    device.latest_health = None  # filled by the device agent (issue 6)
+    return device

@@ -1,0 +1,114 @@
+"""Register devices at intake, and record what the guards check: disks, erasures, QC."""
+
+from assettrack import lifecycle
+from assettrack.extensions import db
+from assettrack.models import Device
+from assettrack.models import Disk
+from assettrack.models import ErasureRecord
+from assettrack.models import QcRecord
+from assettrack.models import User
+from assettrack.models import WorkflowEvent
+from assettrack.tagging import canonical_tag
+from assettrack.tagging import next_asset_tag
+from assettrack.workflow import INITIAL
+from assettrack.workflow import INTAKE
+
+
+class Refusal(Exception):
+    """A record that cannot be accepted; `field` names what to correct."""
+
+    def __init__(self, field: str, message: str, status: int = 422):
+        super().__init__(message)
+        self.field, self.status = field, status
+
+
+def register(data: dict, actor: User) -> Device:
+    """Create a device in the initial state with its disks and intake event."""
+    disks = data.pop("disks", [])
+    given = data.pop("asset_tag", None)
+    try:
+        tag = canonical_tag(given) if given else next_asset_tag()
+        if given and db.session.scalar(db.select(Device.id).filter_by(asset_tag=tag)):
+            raise Refusal("asset_tag", f"{tag} is already in use")
+        device = Device(
+            asset_tag=tag,
+            state=INITIAL.value,
+            custodian_id=actor.organisation_id,
+            **data,
+        )
+        device.disks = [Disk(**disk) for disk in disks]
+        db.session.add(device)
+        db.session.flush()
+        db.session.add(
+            WorkflowEvent(
+                device_id=device.id,
+                action=INTAKE,
+                from_state=None,
+                to_state=device.state,
+                actor_id=actor.id,
+                location_id=device.location_id,
+                payload={"donation": device.donation_id},
+            )
+        )
+        lifecycle.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return device
+
+
+def _record(device: Device, record) -> None:
+    """Add a record tied to the device's current history position, atomically."""
+    try:
+        record.device_id = device.id
+        record.after_event_id = lifecycle.last_event_id(device)
+        db.session.add(record)
+        device.touch()  # a record changes what guards see: race it like an action
+        lifecycle.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def add_disk(device: Device, data: dict) -> Disk:
+    if device.state in ("scrapped", "lost"):
+        raise Refusal("device", f"the device is {device.state}", status=409)
+    disk = Disk(device_id=device.id, **data)
+    try:
+        db.session.add(disk)
+        device.touch()
+        lifecycle.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return disk
+
+
+def record_erasure(device: Device, data: dict, operator: User) -> ErasureRecord:
+    if device.state in ("lent", "scrapped", "lost"):
+        raise Refusal("device", f"the device is {device.state}", status=409)
+    disk = db.session.get(Disk, data["disk"])
+    if disk is None or disk.device_id != device.id:
+        raise Refusal("disk", "this device has no such disk")
+    record = ErasureRecord(
+        disk_id=disk.id,
+        operator_id=operator.id,
+        **{k: v for k, v in data.items() if k != "disk"},
+    )
+    _record(device, record)
+    return record
+
+
+def record_qc(device: Device, data: dict, tester: User) -> QcRecord:
+    if device.state != "qc":
+        raise Refusal(
+            "device", f"a quality check is recorded in qc, not {device.state}", 409
+        )
+    from flask import current_app
+
+    unknown = set(data["items"]) - set(current_app.config["QC_CHECKLIST"])
+    if unknown:
+        raise Refusal("items", "not on the checklist: " + ", ".join(sorted(unknown)))
+    record = QcRecord(tester_id=tester.id, **data)
+    _record(device, record)
+    return record

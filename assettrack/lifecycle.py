@@ -1,0 +1,215 @@
+"""Apply workflow decisions to the database: the only writer of `Device.state`.
+
+`perform` builds the device's facts, asks `workflow.decide`, applies the action's
+effects, appends exactly one event and commits once; or changes nothing and raises.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from assettrack import workflow
+from assettrack.extensions import db
+from assettrack.models import Borrower
+from assettrack.models import Device
+from assettrack.models import ErasureRecord
+from assettrack.models import Loan
+from assettrack.models import Location
+from assettrack.models import QcRecord
+from assettrack.models import User
+from assettrack.models import WorkflowEvent
+from assettrack.models.types import utcnow
+from assettrack.workflow import DeviceFacts
+from assettrack.workflow import DiskFacts
+from assettrack.workflow import LoanFacts
+from assettrack.workflow import PlaceFacts
+from assettrack.workflow import QcFacts
+from assettrack.workflow import State
+
+_POSITIONS = ("register", "return", "start_wipe", "finish_wipe", "submit_qc")
+
+
+class Conflict(Exception):
+    """Someone else changed the device first; nothing was changed."""
+
+
+def _place(location: Location | None) -> PlaceFacts | None:
+    return location and PlaceFacts(location.id, location.name, location.kind)
+
+
+def open_loan(device: Device) -> Loan | None:
+    return db.session.scalar(
+        sa.select(Loan).where(Loan.device_id == device.id, Loan.closed_at.is_(None))
+    )
+
+
+def last_event_id(device: Device) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.max(WorkflowEvent.id)).where(
+            WorkflowEvent.device_id == device.id
+        )
+    ) or 0
+
+
+def facts_for(device: Device, payload: dict | None = None) -> DeviceFacts:
+    """Everything the guards may look at, gathered in a handful of indexed queries."""
+    payload = payload or {}
+    positions = dict(
+        db.session.execute(
+            sa.select(WorkflowEvent.action, sa.func.max(WorkflowEvent.id))
+            .where(
+                WorkflowEvent.device_id == device.id,
+                WorkflowEvent.action.in_(_POSITIONS),
+            )
+            .group_by(WorkflowEvent.action)
+        ).all()
+    )
+    erased = dict(
+        db.session.execute(
+            sa.select(ErasureRecord.disk_id, sa.func.max(ErasureRecord.after_event_id))
+            .where(ErasureRecord.device_id == device.id, ErasureRecord.result == "passed")
+            .group_by(ErasureRecord.disk_id)
+        ).all()
+    )
+    qc = None
+    if device.state == State.qc:
+        record = db.session.scalar(
+            sa.select(QcRecord)
+            .where(
+                QcRecord.device_id == device.id,
+                QcRecord.after_event_id >= positions.get("submit_qc", 0),
+            )
+            .order_by(QcRecord.id.desc())
+            .limit(1)
+        )
+        qc = record and QcFacts(record.items, record.grade)
+    loan = open_loan(device) if device.state == State.lent else None
+    config = current_app.config
+    checklist = config["QC_CHECKLIST"]
+    return DeviceFacts(
+        state=State(device.state),
+        today=date.today(),
+        location=_place(device.location),
+        disks=tuple(
+            DiskFacts(disk.label, disk.data_bearing, erased.get(disk.id))
+            for disk in device.disks
+        ),
+        last_exposure=max(positions.get("register", 0), positions.get("return", 0)),
+        last_wipe_start=positions.get("start_wipe"),
+        last_wipe_finish=positions.get("finish_wipe"),
+        qc=qc,
+        loan=loan and LoanFacts(loan.due_on, loan.renewals),
+        borrower_known=_borrower(payload) is not None,
+        destination=_place(_destination(payload)),
+        mandatory_qc_items=tuple(item for item, must in checklist.items() if must),
+        max_renewals=config["MAX_RENEWALS"],
+        max_loan_days=config["MAX_LOAN_DAYS"],
+        payload=payload,
+    )
+
+
+def _borrower(payload: dict) -> Borrower | None:
+    code = payload.get("borrower")
+    if not code:
+        return None
+    return db.session.scalar(sa.select(Borrower).where(Borrower.code == code))
+
+
+def _destination(payload: dict) -> Location | None:
+    location_id = payload.get("location")
+    return db.session.get(Location, location_id) if location_id else None
+
+
+def allowed_actions(device: Device, user: User) -> list[str]:
+    return workflow.allowed(facts_for(device), user.role)
+
+
+# What each action changes besides the state. Each gets the device and payload.
+def _lend(device: Device, payload: dict) -> None:
+    db.session.add(
+        Loan(
+            device_id=device.id,
+            borrower_id=_borrower(payload).id,
+            location_id=device.location_id,
+            due_on=payload["due_date"],
+        )
+    )
+
+
+def _renew(device: Device, payload: dict) -> None:
+    loan = open_loan(device)
+    loan.due_on = payload["due_date"]
+    loan.renewals += 1
+
+
+def _closer(outcome: str) -> Callable[[Device, dict], None]:
+    def close(device: Device, payload: dict) -> None:
+        loan = open_loan(device)
+        loan.closed_at, loan.outcome = utcnow(), outcome
+
+    return close
+
+
+def _transfer(device: Device, payload: dict) -> None:
+    device.location = _destination(payload)
+
+
+EFFECTS: dict[str, Callable[[Device, dict], None]] = {
+    "lend": _lend,
+    "renew": _renew,
+    "return": _closer("returned"),
+    "report_lost": _closer("lost"),
+    "transfer": _transfer,
+}
+
+
+def _jsonable(payload: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in payload.items()}
+
+
+def perform(device: Device, action: str, actor: User, payload: dict) -> WorkflowEvent:
+    """Perform one workflow action for `actor`, or change nothing and raise.
+
+    :raises workflow.WorkflowError: refused, with the reason and what is allowed.
+    :raises Conflict: another request changed the device first.
+    """
+    try:
+        transition = workflow.decide(facts_for(device, payload), action, actor.role)
+        source = device.state
+        if effect := EFFECTS.get(action):
+            effect(device, payload)
+        device.state = workflow.target_of(transition, State(source)).value
+        device.touch()
+        event = WorkflowEvent(
+            device_id=device.id,
+            action=action,
+            from_state=source,
+            to_state=device.state,
+            actor_id=actor.id,
+            location_id=device.location_id,
+            payload=_jsonable(payload),
+        )
+        db.session.add(event)
+        commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return event
+
+
+def commit() -> None:
+    """Commit, turning a lost race into `Conflict` (the transaction is rolled back)."""
+    try:
+        db.session.commit()
+    except (StaleDataError, sa.exc.IntegrityError) as exc:
+        db.session.rollback()
+        raise Conflict(str(exc)) from exc
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        # SQLite answers a concurrent writer with "database is locked".
+        if "locked" in str(exc) or "could not serialize" in str(exc):
+            raise Conflict(str(exc)) from exc
+        raise

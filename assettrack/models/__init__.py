@@ -1,0 +1,37 @@
+"""The data model. Import models from here."""
+
+from assettrack.models.device import Device
+from assettrack.models.device import Disk
+from assettrack.models.device import Donation
+from assettrack.models.device import TagCounter
+from assettrack.models.event import WorkflowEvent
+from assettrack.models.loan import Borrower
+from assettrack.models.loan import Loan
+from assettrack.models.org import ApiToken
+from assettrack.models.org import Location
+from assettrack.models.org import LocationKind
+from assettrack.models.org import Organisation
+from assettrack.models.org import OrganisationKind
+from assettrack.models.org import Role
+from assettrack.models.org import User
+from assettrack.models.records import ErasureRecord
+from assettrack.models.records import QcRecord
+
+__all__ = [
+    "ApiToken",
+    "Borrower",
+    "Device",
+    "Disk",
+    "Donation",
+    "ErasureRecord",
+    "Location",
+    "LocationKind",
+    "Loan",
+    "Organisation",
+    "OrganisationKind",
+    "QcRecord",
+    "Role",
+    "TagCounter",
+    "User",
+    "WorkflowEvent",
+]

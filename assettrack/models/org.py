@@ -1,0 +1,81 @@
+"""Organisations, their places, and the people who act for them."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from assettrack.extensions import db
+from assettrack.models.types import UtcDateTime
+from assettrack.models.types import utcnow
+
+
+class OrganisationKind(StrEnum):
+    coordinator = "coordinator"
+    repair = "repair"
+    lending = "lending"
+    donor = "donor"
+
+
+class LocationKind(StrEnum):
+    lending = "lending"  # a digileenplek
+    workshop = "workshop"
+    storage = "storage"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    repair = "repair"
+    desk = "desk"
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    municipality: so.Mapped[str] = so.mapped_column(sa.String(80))
+    postcode: so.Mapped[str] = so.mapped_column(sa.String(4))
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    organisation: so.Mapped[Organisation] = so.relationship(lazy="joined")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    organisation_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    organisation: so.Mapped[Organisation | None] = so.relationship(lazy="joined")
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak leaks no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    user: so.Mapped[User] = so.relationship(lazy="joined")

@@ -1,0 +1,1 @@
+"""marshmallow schemas: they validate every request and render every response."""

@@ -1,0 +1,75 @@
+"""Devices, their disks and their history."""
+
+from marshmallow import Schema
+from marshmallow import fields
+from marshmallow import validate
+
+from assettrack.schemas.common import Id
+from assettrack.schemas.common import PageQuery
+from assettrack.schemas.common import Text
+from assettrack.schemas.places import LocationSchema
+from assettrack.schemas.places import OrganisationSchema
+from assettrack.workflow import State
+
+DEVICE_KINDS = ("laptop", "desktop", "tablet", "all_in_one", "other")
+DISK_KINDS = ("hdd", "ssd", "nvme", "emmc", "other")
+
+
+class SpecsSchema(Schema):
+    cpu = Text(max_length=120)
+    ram_gb = fields.Integer(validate=validate.Range(0, 4096))
+    storage_gb = fields.Integer(validate=validate.Range(0, 1_000_000))
+    screen_inch = fields.Float(validate=validate.Range(0, 100))
+    os = Text(max_length=80)
+    year = fields.Integer(validate=validate.Range(1980, 2100))
+
+
+class DiskSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DISK_KINDS))
+    model = Text(load_default="", max_length=120)
+    serial = Text(load_default="", max_length=80)
+    size_gb = fields.Integer(allow_none=True, validate=validate.Range(0, 1_000_000))
+    data_bearing = fields.Boolean(load_default=True)
+
+
+class DeviceSchema(Schema):
+    """A device as the API shows it; `allowed_actions` depends on who asks."""
+
+    asset_tag = Text(max_length=20, metadata={"description": "given for pre-printed tags; assigned otherwise"})
+    kind = fields.String(required=True, validate=validate.OneOf(DEVICE_KINDS))
+    make = Text(load_default="", max_length=80)
+    model = Text(load_default="", max_length=120)
+    serial = Text(load_default="", max_length=80)
+    specs = fields.Nested(SpecsSchema, load_default=dict)
+    state = fields.String(dump_only=True)
+    location = fields.Nested(LocationSchema, dump_only=True, allow_none=True)
+    location_id = Id(load_only=True, data_key="location", required=True)
+    custodian = fields.Nested(OrganisationSchema, dump_only=True, allow_none=True)
+    donation = Id(attribute="donation_id", allow_none=True, load_default=None)
+    disks = fields.List(fields.Nested(DiskSchema), load_default=list, validate=validate.Length(max=16))
+    version = fields.Integer(dump_only=True)
+    allowed_actions = fields.List(fields.String(), dump_only=True)
+    current_loan = fields.Raw(dump_only=True, allow_none=True)
+    latest_health = fields.Raw(dump_only=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class DeviceQuery(PageQuery):
+    state = fields.String(validate=validate.OneOf([s.value for s in State]))
+    location = Id()
+    kind = fields.String(validate=validate.OneOf(DEVICE_KINDS))
+    donation = Id()
+    q = Text(max_length=100, metadata={"description": "part of a tag, serial, make or model"})
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.Function(lambda e: e.actor.email if e.actor else None)
+    location = fields.Integer(attribute="location_id", allow_none=True)
+    at = fields.AwareDateTime()
+    payload = fields.Raw()

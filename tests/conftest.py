@@ -1,0 +1,207 @@
+"""Fixtures that build a real app on a real database.
+
+SQLite by default (a fresh copy of a migrated database per test); PostgreSQL
+when TEST_DATABASE_URL is set (migrated once, tables emptied per test). The
+schema always comes from the Alembic migrations, as in production.
+"""
+
+import os
+import shutil
+from datetime import date
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from assettrack.app import create_app
+from assettrack.auth import issue_token
+from assettrack.extensions import db
+from assettrack.models import Borrower
+from assettrack.models import Location
+from assettrack.models import Organisation
+from assettrack.models import User
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _settings(database_url: str, **extra) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None, **extra}
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database URL whose schema the migrations built, once per session."""
+    if POSTGRES_URL:
+        engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
+    app = create_app(_settings(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if POSTGRES_URL:
+        return migrated_database
+    copy = tmp_path / "test.sqlite"
+    shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_settings(database_url))
+    if POSTGRES_URL:
+        _empty_postgres(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Api:
+    """One person talking to the API with their own token."""
+
+    def __init__(self, client, token: str, user_id: int):
+        self.client, self.user_id = client, user_id
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(f"/api/v1{path}", headers=self.headers, **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.client.post(f"/api/v1{path}", headers=self.headers, json=json, **kwargs)
+
+    def act(self, tag: str, action: str, payload: dict | None = None):
+        return self.post(f"/devices/{tag}/actions/{action}", json=payload or {})
+
+
+class World:
+    """A small digibank: a coordinator, a repair partner, a lending desk and their places."""
+
+    def __init__(self, app, client):
+        self.app, self.client = app, client
+        with app.app_context():
+            coordinator = Organisation(name="Digibank Gent", kind="coordinator")
+            repair = Organisation(name="Werkplaats De Vlaspit", kind="repair")
+            lending = Organisation(name="Bibliotheek De Krook", kind="lending")
+            db.session.add_all([coordinator, repair, lending])
+            db.session.flush()
+            self.workshop = Location(name="Werkplaats Gent", kind="workshop", municipality="Gent", postcode="9000", organisation_id=repair.id)
+            self.digileenplek = Location(name="De Krook", kind="lending", municipality="Gent", postcode="9000", organisation_id=lending.id)
+            self.storage = Location(name="Magazijn Gent", kind="storage", municipality="Gent", postcode="9000", organisation_id=coordinator.id)
+            db.session.add_all([self.workshop, self.digileenplek, self.storage])
+            db.session.flush()
+            db.session.add(Borrower(code="B-0042", display_name="Lena", organisation_id=lending.id))
+            self.org_ids = {"coordinator": coordinator.id, "repair": repair.id, "desk": lending.id, "admin": coordinator.id}
+            self.location_ids = {"workshop": self.workshop.id, "digileenplek": self.digileenplek.id, "storage": self.storage.id}
+            db.session.commit()
+        self.admin = self.person("admin")
+        self.coordinator = self.person("coordinator")
+        self.repair = self.person("repair")
+        self.desk = self.person("desk")
+
+    def person(self, role: str, email: str | None = None) -> Api:
+        with self.app.app_context():
+            user = User(email=email or f"{role}@example.be", role=role, organisation_id=self.org_ids[role])
+            db.session.add(user)
+            db.session.commit()
+            return Api(self.client, issue_token(user), user.id)
+
+    # Story helpers: what a repair partner does at the bench, through the API.
+    def intake(self, **fields) -> dict:
+        body = {"kind": "laptop", "make": "Lenovo", "model": "ThinkPad T480", "serial": "PF1ABC",
+                "location": self.location_ids["workshop"], "disks": [{"kind": "ssd", "serial": "S1", "size_gb": 256}]}
+        body.update(fields)
+        response = self.repair.post("/devices", json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def erase_all(self, device: dict) -> None:
+        for disk in device["disks"]:
+            response = self.repair.post(f"/devices/{device['asset_tag']}/erasures", json=erasure(disk["id"]))
+            assert response.status_code == 201, response.get_json()
+
+    def record_qc(self, tag: str, grade: str = "A", **results) -> None:
+        response = self.repair.post(f"/devices/{tag}/qc", json=qc_record(grade, **results))
+        assert response.status_code == 201, response.get_json()
+
+    def ready_device(self, at: str = "digileenplek") -> dict:
+        """A device taken through wipe and QC to `ready`, moved to `at`."""
+        device = self.intake()
+        tag = device["asset_tag"]
+        self.ok(self.repair.act(tag, "start_wipe"))
+        self.erase_all(device)
+        self.ok(self.repair.act(tag, "finish_wipe"))
+        self.ok(self.repair.act(tag, "submit_qc"))
+        self.record_qc(tag)
+        self.ok(self.repair.act(tag, "pass_qc"))
+        if at != "workshop":
+            self.ok(self.coordinator.act(tag, "transfer", {"location": self.location_ids[at]}))
+        return self.repair.get(f"/devices/{tag}").get_json()
+
+    def lent_device(self) -> dict:
+        device = self.ready_device()
+        self.ok(self.desk.act(device["asset_tag"], "lend", {"borrower": "B-0042", "due_date": in_days(30)}))
+        return device
+
+    @staticmethod
+    def ok(response):
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+
+def in_days(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def erasure(disk_id: int, result: str = "passed", method: str = "purge") -> dict:
+    return {
+        "disk": disk_id,
+        "method": method,
+        "technique": "nvme-sanitize" if method == "purge" else "shred",
+        "tool": "nwipe",
+        "tool_version": "0.37",
+        "verification": "full",
+        "result": result,
+        "started_at": "2026-11-28T09:00:00+01:00",
+        "finished_at": "2026-11-28T09:40:00+01:00",
+    }
+
+
+def qc_record(grade: str | None = "A", **results) -> dict:
+    from assettrack.workflow.checklist import QC_CHECKLIST
+
+    items = {item: "pass" for item in QC_CHECKLIST}
+    items.update(results)
+    return {"items": items, "grade": grade}
+
+
+@pytest.fixture
+def world(app, client) -> World:
+    return World(app, client)
