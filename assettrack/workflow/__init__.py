@@ -18,6 +18,7 @@ from assettrack.workflow.machine import WorkflowError
 from assettrack.workflow.machine import allowed
 from assettrack.workflow.machine import decide
 from assettrack.workflow.machine import replay
+from assettrack.workflow.machine import table_markdown
 from assettrack.workflow.machine import target_of
 from assettrack.workflow.states import FINAL
 from assettrack.workflow.states import INITIAL
@@ -46,5 +47,6 @@ __all__ = [
     "allowed",
     "decide",
     "replay",
+    "table_markdown",
     "target_of",
 ]

@@ -133,3 +133,19 @@ def _validate_table() -> None:
 
 
 _validate_table()
+
+
+def table_markdown() -> str:
+    """The transition table as Markdown, as the README shows it."""
+    lines = [
+        "| from | action | to | who (besides admin) | guards |",
+        "|---|---|---|---|---|",
+    ]
+    order = list(State)
+    for t in TRANSITIONS:
+        sources = ", ".join(s.value for s in sorted(t.sources, key=order.index))
+        target = t.target.value if t.target else "(stays)"
+        roles = ", ".join(sorted(t.roles))
+        guards = ", ".join(g.name for g in t.guards) or "—"
+        lines.append(f"| {sources} | `{t.action}` | {target} | {roles} | {guards} |")
+    return "\n".join(lines)
