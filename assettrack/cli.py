@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from assettrack import jobs
 from assettrack.auth import issue_token
@@ -52,6 +53,7 @@ def create_token(email: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load the demo data set; a second run changes nothing."""
     from assettrack import demo
@@ -61,6 +63,7 @@ def demo_command() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an rq worker for the configured Redis, inside the app context."""
     from rq import SimpleWorker

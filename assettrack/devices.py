@@ -4,12 +4,22 @@ import sqlalchemy as sa
 
 from assettrack import lifecycle
 from assettrack.errors import ApiError
+from assettrack.extensions import db
+from assettrack.models import Borrower
 from assettrack.models import Device
 from assettrack.models import User
+from assettrack.models import WorkflowEvent
 from assettrack.tagging import find_device
 
-# Who may see who borrowed a device (DESIGN.md: a repair partner never sees borrowers).
-SEES_BORROWERS = {"admin", "coordinator", "desk"}
+# Who may see who borrowed a device (DESIGN.md: a repair partner never sees
+# borrowers; a lending desk sees only its own).
+SEES_ALL_BORROWERS = {"admin", "coordinator"}
+
+
+def sees_borrower(user: User, borrower: Borrower) -> bool:
+    if user.role in SEES_ALL_BORROWERS:
+        return True
+    return user.role == "desk" and borrower.organisation_id == user.organisation_id
 
 
 def device_or_404(raw_tag: str) -> Device:
@@ -49,7 +59,35 @@ def present(device: Device, user: User) -> Device:
         "due_on": loan.due_on.isoformat(),
         "renewals": loan.renewals,
         "overdue": loan.overdue,
-        "borrower": loan.borrower.code if user.role in SEES_BORROWERS else None,
+        "borrower": loan.borrower.code if sees_borrower(user, loan.borrower) else None,
     }
     device.latest_health = None  # filled by the device agent (issue 6)
     return device
+
+
+class _Shown:
+    """An event as one viewer sees it: its payload replaced, the stored event untouched."""
+
+    def __init__(self, event: WorkflowEvent, payload: dict):
+        self._event, self.payload = event, payload
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
+
+
+def history_for(events: list[WorkflowEvent], user: User) -> list:
+    """The events with the borrowers `user` may not see left out (a lend names one)."""
+    named = {e.payload["borrower"] for e in events if (e.payload or {}).get("borrower")}
+    visible = {
+        borrower.code
+        for borrower in db.session.scalars(
+            sa.select(Borrower).where(Borrower.code.in_(named))
+        )
+        if sees_borrower(user, borrower)
+    }
+    return [
+        _Shown(e, {**e.payload, "borrower": None})
+        if (e.payload or {}).get("borrower") in named - visible
+        else e
+        for e in events
+    ]

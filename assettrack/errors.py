@@ -78,9 +78,12 @@ def _refusal(exc: Refusal):
 
 def _http_error(exc: HTTPException):
     status = exc.code or 500
-    if not request.path.startswith("/api/"):
+    if request.path != "/api" and not request.path.startswith("/api/"):
         return exc
-    return error_response(status, _CODES.get(status, "error"), exc.description or exc.name)
+    body, status = error_response(status, _CODES.get(status, "error"), exc.description or exc.name)
+    # Keep what the exception says beside its page, e.g. a 405's Allow header.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _unexpected(exc: Exception):

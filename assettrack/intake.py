@@ -4,10 +4,13 @@ from assettrack import lifecycle
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import Disk
+from assettrack.models import Donation
 from assettrack.models import ErasureRecord
+from assettrack.models import Location
 from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
+from assettrack.tagging import TagError
 from assettrack.tagging import canonical_tag
 from assettrack.tagging import next_asset_tag
 from assettrack.workflow import INITIAL
@@ -22,12 +25,24 @@ class Refusal(Exception):
         self.field, self.status = field, status
 
 
+def _given_tag(raw: str) -> str:
+    """A pre-printed tag from the body: a typo in it is a field to correct, not a 404."""
+    try:
+        return canonical_tag(raw)
+    except TagError as exc:
+        raise Refusal("asset_tag", str(exc)) from None
+
+
 def register(data: dict, actor: User) -> Device:
     """Create a device in the initial state with its disks and intake event."""
     disks = data.pop("disks", [])
     given = data.pop("asset_tag", None)
+    if db.session.get(Location, data["location_id"]) is None:
+        raise Refusal("location", "no such location")
+    if data.get("donation_id") is not None and db.session.get(Donation, data["donation_id"]) is None:
+        raise Refusal("donation", "no such donation")
     try:
-        tag = canonical_tag(given) if given else next_asset_tag()
+        tag = _given_tag(given) if given else next_asset_tag()
         if given and db.session.scalar(db.select(Device.id).filter_by(asset_tag=tag)):
             raise Refusal("asset_tag", f"{tag} is already in use")
         device = Device(

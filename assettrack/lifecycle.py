@@ -139,22 +139,32 @@ def _lend(device: Device, payload: dict) -> None:
     )
 
 
-def _renew(device: Device, payload: dict) -> None:
+def _current_loan(device: Device) -> Loan:
+    """The loan a lent device's action changes; gone means another desk closed it first."""
     loan = open_loan(device)
+    if loan is None:
+        raise Conflict("the loan was closed by someone else")
+    return loan
+
+
+def _renew(device: Device, payload: dict) -> None:
+    loan = _current_loan(device)
     loan.due_on = payload["due_date"]
     loan.renewals += 1
 
 
 def _closer(outcome: str) -> Callable[[Device, dict], None]:
     def close(device: Device, payload: dict) -> None:
-        loan = open_loan(device)
+        loan = _current_loan(device)
         loan.closed_at, loan.outcome = utcnow(), outcome
 
     return close
 
 
 def _transfer(device: Device, payload: dict) -> None:
-    device.location = _destination(payload)
+    destination = _destination(payload)
+    # Set the id too: the event below reads it before any flush would.
+    device.location, device.location_id = destination, destination.id
 
 
 EFFECTS: dict[str, Callable[[Device, dict], None]] = {

@@ -205,3 +205,64 @@ def qc_record(grade: str | None = "A", **results) -> dict:
 @pytest.fixture
 def world(app, client) -> World:
     return World(app, client)
+
+
+# Checks shared by the lifecycle stories (test_repair_partner.py, test_desk_lending.py):
+# what a person sees of a device before and after they act on it.
+
+
+def seen(api: Api, tag: str) -> dict:
+    """The device and its history, as the person behind `api` sees them."""
+    device, events = api.get(f"/devices/{tag}"), api.get(f"/devices/{tag}/events")
+    assert device.status_code == 200 and events.status_code == 200
+    return {"device": device.get_json(), "events": events.get_json()}
+
+
+def accepted(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, to: str) -> dict:
+    """`who` (a role in `world`) takes `action`: one new event, from the old state to `to`."""
+    api = getattr(world, who)
+    before = seen(api, tag)
+    response = api.act(tag, action, payload)
+    assert response.status_code == 200, response.get_json()
+    after = seen(api, tag)
+    assert response.get_json()["state"] == after["device"]["state"] == to
+    assert after["device"]["version"] == before["device"]["version"] + 1
+    assert after["events"][:-1] == before["events"]
+    event = after["events"][-1]
+    assert (event["action"], event["from_state"], event["to_state"], event["actor"]) == (
+        action, before["device"]["state"], to, f"{who}@example.be")
+    return after["device"]
+
+
+def _changes_nothing(world: World, who: str, tag: str, action: str, payload: dict | None, status: int) -> tuple[dict, dict]:
+    api = getattr(world, who)
+    before = seen(api, tag)
+    response = api.act(tag, action, payload)
+    assert response.status_code == status, response.get_json()
+    assert seen(api, tag) == before, "a refused action changed the device"
+    return before["device"], response.get_json()["error"]
+
+
+def refused(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, reason: str) -> dict:
+    """`who` tries `action` and gets 409 illegal_transition saying `reason`; nothing changes."""
+    device, error = _changes_nothing(world, who, tag, action, payload, 409)
+    assert error["code"] == "illegal_transition"
+    details = error["details"]
+    assert (details["state"], details["action"]) == (device["state"], action)
+    assert details["allowed"] == device["allowed_actions"]
+    assert action not in details["allowed"]
+    assert reason in details["reason"], details["reason"]
+    return details
+
+
+def invalid(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, fields: dict) -> None:
+    """`who` tries `action` with a bad payload: 422 naming exactly `fields`; nothing changes."""
+    _, error = _changes_nothing(world, who, tag, action, payload, 422)
+    assert error["code"] == "validation_error"
+    assert error["details"]["fields"] == fields
+
+
+def forbidden(world: World, who: str, tag: str, action: str, payload: dict | None = None) -> None:
+    """`who` may never take `action`: 403, nothing changes."""
+    _, error = _changes_nothing(world, who, tag, action, payload, 403)
+    assert error["code"] == "forbidden"

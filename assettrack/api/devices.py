@@ -14,16 +14,20 @@ from assettrack.auth import current_user
 from assettrack.auth import requires
 from assettrack.devices import device_or_404
 from assettrack.devices import filtered
+from assettrack.devices import history_for
 from assettrack.devices import present
 from assettrack.extensions import db
 from assettrack.models import WorkflowEvent
 from assettrack.schemas.actions import payload_schema
 from assettrack.schemas.common import page_of
+from assettrack.schemas.devices import DeviceIntakeSchema
 from assettrack.schemas.devices import DeviceQuery
 from assettrack.schemas.devices import DeviceSchema
 from assettrack.schemas.devices import EventSchema
 from assettrack.workflow import BY_ACTION
+from assettrack.workflow import NotPermitted
 from assettrack.workflow import UnknownAction
+from assettrack.workflow.machine import may
 
 device_schema = DeviceSchema()
 events_schema = EventSchema(many=True)
@@ -40,7 +44,7 @@ def list_devices(args):
 
 @bp.post("/devices")
 @requires("repair", "coordinator")
-@body(device_schema)
+@body(DeviceIntakeSchema())
 @responds(device_schema, 201)
 def register_device(data):
     """Register a device at intake; it gets the next asset tag unless one is given."""
@@ -61,6 +65,8 @@ def act(tag, action):
     """Perform one workflow action; 409 with the reason and what is allowed if refused."""
     if action not in BY_ACTION:
         raise UnknownAction(action)
+    if not may(current_user().role, BY_ACTION[action]):  # 403 before any 404 or 422
+        raise NotPermitted(action, current_user().role)
     device = device_or_404(tag)
     payload = payload_schema(action).load(optional_json_object())
     lifecycle.perform(device, action, current_user(), payload)
@@ -74,8 +80,9 @@ def act(tag, action):
 def device_events(tag):
     """The device's immutable history, oldest first."""
     device = device_or_404(tag)
-    return db.session.scalars(
+    events = db.session.scalars(
         sa.select(WorkflowEvent)
         .where(WorkflowEvent.device_id == device.id)
         .order_by(WorkflowEvent.id)
     ).all()
+    return history_for(events, current_user())

@@ -9,6 +9,7 @@ from flask import current_app
 from assettrack import __version__
 from assettrack.api import bp
 from assettrack.schemas.actions import PAYLOADS
+from assettrack.schemas.actions import NoteSchema
 from assettrack.workflow import ACTIONS
 
 ERROR = {
@@ -30,6 +31,25 @@ ERROR = {
 
 def _json(schema) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
+
+
+def _schema_name(schema) -> str:
+    """A component name per schema; a list's slimmer item view gets its own name.
+
+    apispec's default gives the same name to a schema with fields left out and
+    warns; "Device" and "DeviceSummary" say what each is.
+    """
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and (schema.only or schema.exclude):
+        name += "Summary"
+    return name
+
+
+def _action_payload() -> dict:
+    """The body of POST .../actions/{action}: the payload of the action in the path."""
+    schemas = [PAYLOADS[name] for name in sorted(PAYLOADS)] + [NoteSchema]
+    return {"required": False, **_json({"anyOf": schemas})}
 
 
 def _operation(view, methods_rule) -> dict:
@@ -59,12 +79,13 @@ def build_spec(app) -> dict:
         title="assettrack",
         version=__version__,
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", ERROR)
     for name, schema in sorted(PAYLOADS.items()):
         spec.components.schema(f"{name}_payload", schema=schema)
+    spec.components.schema("note_payload", schema=NoteSchema)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(bp.url_prefix) or rule.endpoint == "api.openapi_json":
             continue
@@ -74,6 +95,8 @@ def build_spec(app) -> dict:
             method.lower(): _operation(view, rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
         }
+        if "action" in rule.arguments and "post" in operations:
+            operations["post"]["requestBody"] = _action_payload()
         parameters = [
             {"in": "path", "name": name, "required": True, "schema": _path_type(name)}
             for name in rule.arguments

@@ -1,8 +1,10 @@
 """The payload each workflow action takes (API.md: POST .../actions/<action>)."""
 
 from marshmallow import Schema
+from marshmallow import ValidationError
 from marshmallow import fields
 from marshmallow import validate
+from marshmallow import validates_schema
 
 from assettrack.schemas.common import Id
 from assettrack.schemas.common import Text
@@ -65,6 +67,12 @@ class ErasureSchema(Schema):
     started_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(required=True)
     log_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), allow_none=True)
+
+    @validates_schema
+    def _finished_after_start(self, data, **kwargs):
+        """An erasure that ends before it starts is a typing error, not a record."""
+        if data["finished_at"] < data["started_at"]:
+            raise ValidationError("must not be before started_at", "finished_at")
 
 
 class QcSchema(Schema):

@@ -9,6 +9,8 @@ from marshmallow import validate
 
 # PostgreSQL refuses NUL in text, and no person types control characters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone surrogate ("\ud800" in JSON) parses, but no database can store it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_ID = 2**31 - 1
 
 
@@ -23,12 +25,18 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if _CONTROL.search(text):
             raise ValidationError("must not contain control characters")
+        if _SURROGATE.search(text):
+            raise ValidationError("must be valid Unicode text (no lone surrogates)")
         return text
 
 
-def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads as a field type
-    """A database id: a positive integer that fits the column."""
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+def Id(*, strict: bool = True, **kwargs) -> fields.Integer:  # noqa: N802 - reads as a field type
+    """A database id: a positive integer that fits the column.
+
+    Strict in JSON bodies (1, not "1"); a query string holds only text, so
+    query schemas pass `strict=False`.
+    """
+    return fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
 
 
 class PageQuery(Schema):

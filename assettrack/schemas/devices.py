@@ -33,8 +33,8 @@ class DiskSchema(Schema):
     data_bearing = fields.Boolean(load_default=True)
 
 
-class DeviceSchema(Schema):
-    """A device as the API shows it; `allowed_actions` depends on who asks."""
+class _DeviceFields(Schema):
+    """What a device is, as sent at intake and shown afterwards."""
 
     asset_tag = Text(max_length=20, metadata={"description": "given for pre-printed tags; assigned otherwise"})
     kind = fields.String(required=True, validate=validate.OneOf(DEVICE_KINDS))
@@ -42,12 +42,26 @@ class DeviceSchema(Schema):
     model = Text(load_default="", max_length=120)
     serial = Text(load_default="", max_length=80)
     specs = fields.Nested(SpecsSchema, load_default=dict)
-    state = fields.String(dump_only=True)
-    location = fields.Nested(LocationSchema, dump_only=True, allow_none=True)
-    location_id = Id(load_only=True, data_key="location", required=True)
-    custodian = fields.Nested(OrganisationSchema, dump_only=True, allow_none=True)
     donation = Id(attribute="donation_id", allow_none=True, load_default=None)
     disks = fields.List(fields.Nested(DiskSchema), load_default=list, validate=validate.Length(max=16))
+
+
+class DeviceIntakeSchema(_DeviceFields):
+    """A device registered at intake: `location` is the id of where it is.
+
+    A schema of its own because the device shown afterwards has `location` as an
+    object: one schema cannot describe both to OpenAPI clients.
+    """
+
+    location_id = Id(data_key="location", required=True)
+
+
+class DeviceSchema(_DeviceFields):
+    """A device as the API shows it; `allowed_actions` depends on who asks."""
+
+    state = fields.String(dump_only=True)
+    location = fields.Nested(LocationSchema, dump_only=True, allow_none=True)
+    custodian = fields.Nested(OrganisationSchema, dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     allowed_actions = fields.List(fields.String(), dump_only=True)
     current_loan = fields.Raw(dump_only=True, allow_none=True)
@@ -58,9 +72,9 @@ class DeviceSchema(Schema):
 
 class DeviceQuery(PageQuery):
     state = fields.String(validate=validate.OneOf([s.value for s in State]))
-    location = Id()
+    location = Id(strict=False)
     kind = fields.String(validate=validate.OneOf(DEVICE_KINDS))
-    donation = Id()
+    donation = Id(strict=False)
     q = Text(max_length=100, metadata={"description": "part of a tag, serial, make or model"})
 
 

@@ -86,7 +86,7 @@ def quality_check_passed(facts: DeviceFacts) -> str | None:
     return None
 
 
-@guard
+@guard(field="failed_items")
 def failed_item_named(facts: DeviceFacts) -> str | None:
     named = facts.payload.get("failed_items")
     recorded = facts.qc and any(v == "fail" for v in facts.qc.items.values())

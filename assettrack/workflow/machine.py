@@ -121,7 +121,7 @@ def _validate_table() -> None:
                     frontier.append(nxt)
     problems = []
     if unreachable := set(State) - seen:
-        problems.append(f"unreachable states: {sorted(unreachable)}")
+        problems.append(f"unreachable states: {sorted(s.value for s in unreachable)}")
     if leaving := [t.action for t in TRANSITIONS if t.sources & FINAL]:
         problems.append(f"actions leave a final state: {leaving}")
     if len(BY_ACTION) != len(TRANSITIONS):
