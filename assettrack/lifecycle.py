@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,8 +42,12 @@ def _place(location: Location | None) -> PlaceFacts | None:
 
 
 def open_loan(device: Device) -> Loan | None:
+    # The caller holds the device: joining it again (with its location and
+    # disks) would cost a join and a second query on every call.
     return db.session.scalar(
-        sa.select(Loan).where(Loan.device_id == device.id, Loan.closed_at.is_(None))
+        sa.select(Loan)
+        .where(Loan.device_id == device.id, Loan.closed_at.is_(None))
+        .options(so.lazyload(Loan.device))
     )
 
 

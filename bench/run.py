@@ -172,18 +172,27 @@ def percentile(sorted_ms: list[float], q: float) -> float:
     return sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)]
 
 
-def summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    return {"n": len(ordered), "p50": percentile(ordered, 0.50), "p95": percentile(ordered, 0.95),
-            "p99": percentile(ordered, 0.99), "mean": sum(ordered) / len(ordered)}
+def summary(samples: list[tuple[float, float, float]]) -> dict:
+    """Client-side percentiles, and the median of what the server says it spent."""
+    client = sorted(sample[0] for sample in samples)
+    return {"n": len(client), "p50": percentile(client, 0.50), "p95": percentile(client, 0.95),
+            "p99": percentile(client, 0.99), "mean": sum(client) / len(client),
+            "app_p50": percentile(sorted(sample[1] for sample in samples), 0.50),
+            "cpu_p50": percentile(sorted(sample[2] for sample in samples), 0.50)}
 
 
-def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, list[float]]:
+def server_timing(header: str) -> tuple[float, float]:
+    """(wall, cpu) in ms from bench/app.py's Server-Timing header."""
+    parts = dict(part.strip().split(";dur=") for part in header.split(","))
+    return float(parts["app"]), float(parts["cpu"])
+
+
+def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, list]:
     tokens = {role: {"Authorization": f"Bearer {token}"} for role, token in TOKENS.items()}
     actor = {"transfer": "coordinator", "send_to_repair": "repair", "finish_repair": "repair",
              "renew": "desk", "lend": "desk"}
     session = requests.Session()
-    timings: dict[str, list[float]] = {"bare": [], "get": [], **{a: [] for a in ACTIONS}}
+    timings: dict[str, list] = {"bare": [], "get": [], **{a: [] for a in ACTIONS}}
     errors = []
 
     def timed(key, method, path, headers, body=None, warm=False):
@@ -195,7 +204,7 @@ def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, l
         if response.status_code != 200:
             errors.append(f"{method} {path} {body or ''} -> {response.status_code} {response.text[:300]}")
         elif not warm:
-            timings[key].append(elapsed)
+            timings[key].append((elapsed, *server_timing(response.headers["Server-Timing"])))
 
     for number in range(warmup + rounds):
         warm = number < warmup
@@ -215,7 +224,7 @@ def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, l
     return timings
 
 
-def report(label: str, plan: Plan, args, timings: dict[str, list[float]]) -> tuple[dict, bool]:
+def report(label: str, plan: Plan, args, timings: dict[str, list]) -> tuple[dict, bool]:
     rows = [("GET /bench/bare (baseline)", "bare"), ("GET /api/v1/devices/<tag>", "get"),
             ("POST .../actions/<action>, all", "actions")] + [(f"  {a}", a) for a in ACTIONS]
     results = {key: summary(timings[key]) for _, key in rows}
@@ -224,10 +233,12 @@ def report(label: str, plan: Plan, args, timings: dict[str, list[float]]) -> tup
           f"{os.cpu_count()} cores; {args.rounds} rounds after {args.warmup} warm-up; seed {args.seed}")
     # Anything else running shares the cores with client, server and database.
     print("load average (1 min) %.1f before, %.1f after\n" % args.load)
-    print(f"{'request':34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  (ms)")
+    print(f"{'':34} {'':>5} {'client (HTTP round trip)':^31}  {'in Flask, p50':^15}")
+    print(f"{'request':34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  {'wall':>7} {'cpu':>7}  (ms)")
     for name, key in rows:
         r = results[key]
-        print(f"{name:34} {r['n']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['p99']:>7.2f} {r['mean']:>7.2f}")
+        print(f"{name:34} {r['n']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['p99']:>7.2f} {r['mean']:>7.2f}"
+              f"  {r['app_p50']:>7.2f} {r['cpu_p50']:>7.2f}")
     bare, action = results["bare"]["p95"], results["actions"]["p95"]
     ratio = action / bare
     under = action < TARGET_MS

@@ -1,4 +1,4 @@
-"""Who may do what: tokens, roles, and who sees borrowers (DESIGN.md, Privacy and safety).
+"""Who may do what: tokens, roles, who sees borrowers (DESIGN.md, Privacy and safety).
 
 Every person acts with their own token and role; a repair partner never sees
 borrowers; a lending desk sees only its own. A refused request changes nothing.
@@ -6,6 +6,7 @@ borrowers; a lending desk sees only its own. A refused request changes nothing.
 
 import hashlib
 import json
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ ROLES = ("coordinator", "repair", "desk")
 
 
 def assert_refused(app, send, status: int, code: str) -> dict:
-    """`send()` is refused with `status`/`code` in the one error shape, writing nothing."""
+    """`send()` is refused with `status` and `code` in the one shape; no writes."""
     before = snapshot(app)
     response = send()
     assert response.status_code == status, response.get_data(as_text=True)[:300]
@@ -53,7 +54,7 @@ def protected_routes(app, tag: str):
             yield method, adapter.build(rule.endpoint, values, method=method)
 
 
-# --- tokens ----------------------------------------------------------------------------
+# --- tokens --------------------------------------------------------------------------
 
 
 def test_without_a_token_every_protected_route_answers_401(world):
@@ -61,8 +62,12 @@ def test_without_a_token_every_protected_route_answers_401(world):
     routes = list(protected_routes(world.app, tag))
     assert len(routes) >= 15, routes
     for method, path in routes:
-        error = assert_refused(world.app, lambda: world.client.open(path, method=method, json={}),  # noqa: B023
-                               401, "unauthorized")
+        error = assert_refused(
+            world.app,
+            partial(world.client.open, path, method=method, json={}),
+            401,
+            "unauthorized",
+        )
         assert "Bearer" in error["message"], (method, path, error)
 
 
@@ -91,33 +96,62 @@ def test_the_health_check_and_the_api_description_need_no_token(client):
 def test_a_bad_token_answers_401(world, header):
     token = world.repair.headers["Authorization"].removeprefix("Bearer ")
     header = header.format(token=token, token_prefix=token[:-1])
-    assert_refused(world.app, lambda: world.client.get("/api/v1/devices", headers={"Authorization": header}),
-                   401, "unauthorized")
-    assert_refused(world.app, lambda: world.client.post("/api/v1/devices", headers={"Authorization": header},
-                                                        json={"kind": "laptop", "location": 1}),
-                   401, "unauthorized")
+    assert_refused(
+        world.app,
+        lambda: world.client.get("/api/v1/devices", headers={"Authorization": header}),
+        401,
+        "unauthorized",
+    )
+    assert_refused(
+        world.app,
+        lambda: world.client.post(
+            "/api/v1/devices",
+            headers={"Authorization": header},
+            json={"kind": "laptop", "location": 1},
+        ),
+        401,
+        "unauthorized",
+    )
 
 
 def test_the_scheme_is_case_insensitive_and_spaces_around_the_token_are_ignored(world):
     token = world.repair.headers["Authorization"].removeprefix("Bearer ")
-    response = world.client.get("/api/v1/devices", headers={"Authorization": f"bearer  {token} "})
+    response = world.client.get(
+        "/api/v1/devices", headers={"Authorization": f"bearer  {token} "}
+    )
     assert response.status_code == 200, response.get_json()
 
 
-def test_a_revoked_token_answers_401_and_the_persons_other_tokens_still_work(world, runner):
+def test_a_revoked_token_answers_401_and_the_persons_other_tokens_still_work(
+    world, runner
+):
     old = world.repair.headers
     assert world.client.get("/api/v1/devices", headers=old).status_code == 200
     result = runner.invoke(args=["token", "create", "repair@example.be"])
     assert result.exit_code == 0, result.output
     new = {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
     with world.app.app_context():
-        hashed = hashlib.sha256(old["Authorization"].removeprefix("Bearer ").encode()).hexdigest()
-        db.session.scalar(sa.select(ApiToken).filter_by(token_hash=hashed)).revoked_at = utcnow()
+        hashed = hashlib.sha256(
+            old["Authorization"].removeprefix("Bearer ").encode()
+        ).hexdigest()
+        db.session.scalar(
+            sa.select(ApiToken).filter_by(token_hash=hashed)
+        ).revoked_at = utcnow()
         db.session.commit()
-    assert_refused(world.app, lambda: world.client.get("/api/v1/devices", headers=old), 401, "unauthorized")
-    assert_refused(world.app, lambda: world.client.post("/api/v1/devices", headers=old,
-                                                        json={"kind": "laptop", "location": 1}),
-                   401, "unauthorized")
+    assert_refused(
+        world.app,
+        lambda: world.client.get("/api/v1/devices", headers=old),
+        401,
+        "unauthorized",
+    )
+    assert_refused(
+        world.app,
+        lambda: world.client.post(
+            "/api/v1/devices", headers=old, json={"kind": "laptop", "location": 1}
+        ),
+        401,
+        "unauthorized",
+    )
     assert world.client.get("/api/v1/devices", headers=new).status_code == 200
 
 
@@ -132,18 +166,30 @@ def test_tokens_are_stored_only_as_their_hash(world, runner):
     result = runner.invoke(args=["token", "create", "desk@example.be"])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
-    assert world.client.get("/api/v1/devices", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert (
+        world.client.get(
+            "/api/v1/devices", headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 200
+    )
     with world.app.app_context():
         stored = db.session.execute(sa.select(ApiToken.__table__)).mappings().all()
-    assert hashlib.sha256(token.encode()).hexdigest() in {row["token_hash"] for row in stored}
+    assert hashlib.sha256(token.encode()).hexdigest() in {
+        row["token_hash"] for row in stored
+    }
     everything = json.dumps(snapshot(world.app))
-    for known in [token, *(api.headers["Authorization"].removeprefix("Bearer ")
-                           for api in (world.admin, world.coordinator, world.repair, world.desk))]:
+    for known in [
+        token,
+        *(
+            api.headers["Authorization"].removeprefix("Bearer ")
+            for api in (world.admin, world.coordinator, world.repair, world.desk)
+        ),
+    ]:
         assert known not in everything
         assert known[8:40] not in everything  # not even part of it
 
 
-# --- roles -----------------------------------------------------------------------------
+# --- roles ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -151,10 +197,12 @@ def test_tokens_are_stored_only_as_their_hash(world, runner):
     [(t.action, role) for t in TRANSITIONS for role in ROLES if role not in t.roles],
 )
 def test_a_role_outside_an_actions_row_is_forbidden_it(world, action, role):
-    """The table's "who may" column, through the API: 403 before any state or payload check."""
+    """The table's "who may" column via the API: 403 before state or payload checks."""
     tag = world.intake()["asset_tag"]
     api = getattr(world, role)
-    error = assert_refused(world.app, lambda: api.act(tag, action, {"reason": "x"}), 403, "forbidden")
+    error = assert_refused(
+        world.app, lambda: api.act(tag, action, {"reason": "x"}), 403, "forbidden"
+    )
     assert role in error["message"]
 
 
@@ -162,36 +210,81 @@ def test_a_desk_cannot_register_devices_or_record_wiping(world):
     device = world.intake()
     tag, disk = device["asset_tag"], device["disks"][0]["id"]
     body = {"kind": "laptop", "location": world.location_ids["digileenplek"]}
-    assert_refused(world.app, lambda: world.desk.post("/devices", json=body), 403, "forbidden")
-    assert_refused(world.app, lambda: world.desk.act(tag, "start_wipe"), 403, "forbidden")
+    assert_refused(
+        world.app, lambda: world.desk.post("/devices", json=body), 403, "forbidden"
+    )
+    assert_refused(
+        world.app, lambda: world.desk.act(tag, "start_wipe"), 403, "forbidden"
+    )
     world.ok(world.repair.act(tag, "start_wipe"))
-    assert_refused(world.app, lambda: world.desk.post(f"/devices/{tag}/erasures", json=erasure(disk)),
-                   403, "forbidden")
-    assert_refused(world.app, lambda: world.desk.post(f"/devices/{tag}/disks", json={"kind": "hdd"}),
-                   403, "forbidden")
-    assert_refused(world.app, lambda: world.desk.act(tag, "finish_wipe"), 403, "forbidden")
+    assert_refused(
+        world.app,
+        lambda: world.desk.post(f"/devices/{tag}/erasures", json=erasure(disk)),
+        403,
+        "forbidden",
+    )
+    assert_refused(
+        world.app,
+        lambda: world.desk.post(f"/devices/{tag}/disks", json={"kind": "hdd"}),
+        403,
+        "forbidden",
+    )
+    assert_refused(
+        world.app, lambda: world.desk.act(tag, "finish_wipe"), 403, "forbidden"
+    )
 
 
 ENDPOINT_ROLES = [
     # method, path, body, roles that may (besides admin)
-    ("post", "/locations", lambda w: {"name": "Bib Zwijnaarde", "kind": "lending", "municipality": "Gent",
-                                      "postcode": "9052", "organisation": w.org_ids["desk"]}, {"coordinator"}),
-    ("post", "/donations", lambda w: {"donor": "Scholengroep Gent", "received_on": "2026-11-02"},
-     {"coordinator", "repair"}),
-    ("post", "/devices", lambda w: {"kind": "tablet", "location": w.location_ids["workshop"]},
-     {"coordinator", "repair"}),
+    (
+        "post",
+        "/locations",
+        lambda w: {
+            "name": "Bib Zwijnaarde",
+            "kind": "lending",
+            "municipality": "Gent",
+            "postcode": "9052",
+            "organisation": w.org_ids["desk"],
+        },
+        {"coordinator"},
+    ),
+    (
+        "post",
+        "/donations",
+        lambda w: {"donor": "Scholengroep Gent", "received_on": "2026-11-02"},
+        {"coordinator", "repair"},
+    ),
+    (
+        "post",
+        "/devices",
+        lambda w: {"kind": "tablet", "location": w.location_ids["workshop"]},
+        {"coordinator", "repair"},
+    ),
     ("get", "/borrowers", None, {"desk"}),
-    ("post", "/borrowers", lambda w: {"code": "B-0777", "display_name": "Jonas"}, {"desk"}),
+    (
+        "post",
+        "/borrowers",
+        lambda w: {"code": "B-0777", "display_name": "Jonas"},
+        {"desk"},
+    ),
     ("get", "/loans", None, {"desk", "coordinator"}),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), ENDPOINT_ROLES, ids=lambda v: str(v)[:20])
-def test_each_endpoint_refuses_the_roles_it_is_not_for(world, method, path, body, allowed):
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), ENDPOINT_ROLES, ids=lambda v: str(v)[:20]
+)
+def test_each_endpoint_refuses_the_roles_it_is_not_for(
+    world, method, path, body, allowed
+):
     payload = body(world) if body else None
     for role in ROLES:
         api = getattr(world, role)
-        send = (lambda: api.post(path, json=payload)) if method == "post" else (lambda: api.get(path))  # noqa: B023
+        send = (
+            partial(api.post, path, json=payload)
+            if method == "post"
+            else partial(api.get, path)
+        )
         if role in allowed:
             assert send().status_code in (200, 201), role
         else:
@@ -201,12 +294,20 @@ def test_each_endpoint_refuses_the_roles_it_is_not_for(world, method, path, body
 def test_a_repair_partner_cannot_lend_nor_see_who_borrowed(world):
     ready = world.ready_device()["asset_tag"]
     lend = {"borrower": "B-0042", "due_date": in_days(21)}
-    assert_refused(world.app, lambda: world.repair.act(ready, "lend", lend), 403, "forbidden")
+    assert_refused(
+        world.app, lambda: world.repair.act(ready, "lend", lend), 403, "forbidden"
+    )
     world.ok(world.desk.act(ready, "lend", lend))
 
     assert_refused(world.app, lambda: world.repair.get("/borrowers"), 403, "forbidden")
-    assert_refused(world.app, lambda: world.repair.post("/borrowers", json={"code": "B-1", "display_name": "X"}),
-                   403, "forbidden")
+    assert_refused(
+        world.app,
+        lambda: world.repair.post(
+            "/borrowers", json={"code": "B-1", "display_name": "X"}
+        ),
+        403,
+        "forbidden",
+    )
     assert_refused(world.app, lambda: world.repair.get("/loans"), 403, "forbidden")
 
     as_repair = world.repair.get(f"/devices/{ready}").get_json()
@@ -216,8 +317,16 @@ def test_a_repair_partner_cannot_lend_nor_see_who_borrowed(world):
     history = world.repair.get(f"/devices/{ready}/events")
     assert history.status_code == 200
     assert "B-0042" not in history.get_data(as_text=True)
-    assert world.desk.get(f"/devices/{ready}").get_json()["current_loan"]["borrower"] == "B-0042"
-    assert world.coordinator.get(f"/devices/{ready}").get_json()["current_loan"]["borrower"] == "B-0042"
+    assert (
+        world.desk.get(f"/devices/{ready}").get_json()["current_loan"]["borrower"]
+        == "B-0042"
+    )
+    assert (
+        world.coordinator.get(f"/devices/{ready}").get_json()["current_loan"][
+            "borrower"
+        ]
+        == "B-0042"
+    )
     assert "B-0042" in world.desk.get(f"/devices/{ready}/events").get_data(as_text=True)
 
 
@@ -228,15 +337,21 @@ def second_desk(world):
         library = Organisation(name="Bibliotheek Ledeberg", kind="lending")
         db.session.add(library)
         db.session.flush()
-        db.session.add(Borrower(code="B-0900", display_name="Omar", organisation_id=library.id))
-        desk = User(email="balie@ledeberg.example.be", role="desk", organisation_id=library.id)
+        db.session.add(
+            Borrower(code="B-0900", display_name="Omar", organisation_id=library.id)
+        )
+        desk = User(
+            email="balie@ledeberg.example.be", role="desk", organisation_id=library.id
+        )
         db.session.add(desk)
         db.session.commit()
         return Api(world.client, issue_token(desk), desk.id)
 
 
 def test_a_desk_sees_only_its_own_organisations_borrowers(world, second_desk):
-    created = world.desk.post("/borrowers", json={"code": "B-0043", "display_name": "Mira"})
+    created = world.desk.post(
+        "/borrowers", json={"code": "B-0043", "display_name": "Mira"}
+    )
     assert created.status_code == 201, created.get_json()
 
     def codes(api):
@@ -254,35 +369,68 @@ def test_a_desk_does_not_see_who_borrowed_from_another_desk(world, second_desk):
     other = second_desk.get(f"/devices/{tag}")
     assert other.status_code == 200
     assert other.get_json()["current_loan"]["borrower"] is None
-    assert "B-0042" not in second_desk.get(f"/devices/{tag}/events").get_data(as_text=True)
-    assert world.desk.get(f"/devices/{tag}").get_json()["current_loan"]["borrower"] == "B-0042"
+    assert "B-0042" not in second_desk.get(f"/devices/{tag}/events").get_data(
+        as_text=True
+    )
+    assert (
+        world.desk.get(f"/devices/{tag}").get_json()["current_loan"]["borrower"]
+        == "B-0042"
+    )
 
 
 def test_an_admin_can_do_everything(world):
     admin = world.admin
-    location = admin.post("/locations", json={"name": "Bib Sint-Amandsberg", "kind": "lending",
-                                              "municipality": "Gent", "postcode": "9040",
-                                              "organisation": world.org_ids["desk"]})
+    location = admin.post(
+        "/locations",
+        json={
+            "name": "Bib Sint-Amandsberg",
+            "kind": "lending",
+            "municipality": "Gent",
+            "postcode": "9040",
+            "organisation": world.org_ids["desk"],
+        },
+    )
     assert location.status_code == 201, location.get_json()
-    donation = admin.post("/donations", json={"donor": "Stad Gent ICT", "received_on": "2026-11-03"})
+    donation = admin.post(
+        "/donations", json={"donor": "Stad Gent ICT", "received_on": "2026-11-03"}
+    )
     assert donation.status_code == 201, donation.get_json()
-    device = admin.post("/devices", json={"kind": "laptop", "location": world.location_ids["workshop"],
-                                          "donation": donation.get_json()["id"],
-                                          "disks": [{"kind": "nvme", "serial": "N1"}]})
+    device = admin.post(
+        "/devices",
+        json={
+            "kind": "laptop",
+            "location": world.location_ids["workshop"],
+            "donation": donation.get_json()["id"],
+            "disks": [{"kind": "nvme", "serial": "N1"}],
+        },
+    )
     assert device.status_code == 201, device.get_json()
     tag, disk = device.get_json()["asset_tag"], device.get_json()["disks"][0]["id"]
-    assert admin.post(f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "H2"}).status_code == 201
+    assert (
+        admin.post(
+            f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "H2"}
+        ).status_code
+        == 201
+    )
     extra = admin.get(f"/devices/{tag}").get_json()["disks"][1]["id"]
 
     world.ok(admin.act(tag, "start_wipe"))
     for disk_id in (disk, extra):
-        assert admin.post(f"/devices/{tag}/erasures", json=erasure(disk_id)).status_code == 201
+        assert (
+            admin.post(f"/devices/{tag}/erasures", json=erasure(disk_id)).status_code
+            == 201
+        )
     world.ok(admin.act(tag, "finish_wipe"))
     world.ok(admin.act(tag, "submit_qc"))
     assert admin.post(f"/devices/{tag}/qc", json=qc_record("A")).status_code == 201
     world.ok(admin.act(tag, "pass_qc"))
     world.ok(admin.act(tag, "transfer", {"location": location.get_json()["id"]}))
-    assert admin.post("/borrowers", json={"code": "B-0500", "display_name": "Ilse"}).status_code == 201
+    assert (
+        admin.post(
+            "/borrowers", json={"code": "B-0500", "display_name": "Ilse"}
+        ).status_code
+        == 201
+    )
     world.ok(admin.act(tag, "lend", {"borrower": "B-0042", "due_date": in_days(14)}))
     world.ok(admin.act(tag, "renew", {"due_date": in_days(28)}))
     lent = admin.get(f"/devices/{tag}").get_json()
@@ -291,7 +439,12 @@ def test_an_admin_can_do_everything(world):
     world.ok(admin.act(tag, "return"))
     world.ok(admin.act(tag, "start_wipe"))
     for disk_id in (disk, extra):
-        assert admin.post(f"/devices/{tag}/erasures", json=erasure(disk_id, method="destroy")).status_code == 201
+        assert (
+            admin.post(
+                f"/devices/{tag}/erasures", json=erasure(disk_id, method="destroy")
+            ).status_code
+            == 201
+        )
     world.ok(admin.act(tag, "send_to_repair", {"reason": "scharnier gebroken"}))
     final = world.ok(admin.act(tag, "scrap", {"reason": "onherstelbaar"}))
     assert final["state"] == "scrapped"

@@ -29,7 +29,9 @@ def device_record(app, tag: str) -> tuple[str, int, int]:
     with app.app_context():
         device = find_device(tag)
         events = db.session.scalar(
-            sa.select(sa.func.count()).select_from(WorkflowEvent).where(WorkflowEvent.device_id == device.id)
+            sa.select(sa.func.count())
+            .select_from(WorkflowEvent)
+            .where(WorkflowEvent.device_id == device.id)
         )
         return device.state, device.version, events
 
@@ -41,34 +43,50 @@ def test_an_action_on_a_device_someone_else_just_changed_is_a_conflict(world):
         repair = db.session.get(User, world.repair.user_id)
         stale = find_device(tag)  # loaded at version 1, kept in this session
         with world.app.app_context():  # another request, its own session
-            lifecycle.perform(find_device(tag), "start_wipe", db.session.get(User, world.repair.user_id), {})
+            lifecycle.perform(
+                find_device(tag),
+                "start_wipe",
+                db.session.get(User, world.repair.user_id),
+                {},
+            )
         assert stale.version == 1 and stale.state == "received"
         with pytest.raises(lifecycle.Conflict):
-            lifecycle.perform(stale, "send_to_repair", repair, {"reason": "scherm kapot"})
+            lifecycle.perform(
+                stale, "send_to_repair", repair, {"reason": "scherm kapot"}
+            )
     assert device_record(world.app, tag) == ("wiping", 2, 2)
 
 
 def test_the_stale_request_is_answered_409_conflict(world):
-    """The same race through HTTP: the late request's device was loaded before the winner committed."""
+    """The same race over HTTP: the late request read before the winner wrote."""
     tag = world.intake()["asset_tag"]
     late = world.app.test_request_context(
-        f"/api/v1/devices/{tag}/actions/send_to_repair", method="POST",
-        headers=world.repair.headers, json={"reason": "scherm kapot"},
+        f"/api/v1/devices/{tag}/actions/send_to_repair",
+        method="POST",
+        headers=world.repair.headers,
+        json={"reason": "scherm kapot"},
     )
     with late:
-        stale = find_device(tag)  # the late request has read the device (and holds it)...
+        stale = find_device(
+            tag
+        )  # the late request has read the device (and holds it)...
         # The winner runs in another thread, so it gets its own app context and session.
-        winner = race(world.app, [(world.repair.headers, f"/api/v1/devices/{tag}/actions/start_wipe", {})])[0]
+        winner = race(
+            world.app,
+            [(world.repair.headers, f"/api/v1/devices/{tag}/actions/start_wipe", {})],
+        )[0]
         assert winner.status_code == 200, winner.get_json()
         assert stale.state == "received"
-        response = world.app.full_dispatch_request()  # ...and only now acts on what it read
+        response = (
+            world.app.full_dispatch_request()
+        )  # ...and only now acts on what it read
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["error"]["code"] == "conflict"
     assert device_record(world.app, tag) == ("wiping", 2, 2)
 
 
 def race(app, requests: list) -> list:
-    """Send each (headers, path, json) from its own thread and test client, all at once."""
+    """Send each (headers, path, json) from its own thread and client, all at once."""
     barrier = threading.Barrier(len(requests))
     answers: list = [None] * len(requests)
 
@@ -80,7 +98,10 @@ def race(app, requests: list) -> list:
         except BaseException as exc:  # reported below, not lost in the thread
             answers[i] = exc
 
-    threads = [threading.Thread(target=send, args=(i, *request)) for i, request in enumerate(requests)]
+    threads = [
+        threading.Thread(target=send, args=(i, *request))
+        for i, request in enumerate(requests)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -92,10 +113,15 @@ def race(app, requests: list) -> list:
 
 def assert_one_winner(answers: list) -> None:
     statuses = sorted(answer.status_code for answer in answers)
-    assert statuses == [200] + [409] * (len(answers) - 1), [(a.status_code, a.get_json()) for a in answers]
+    assert statuses == [200] + [409] * (len(answers) - 1), [
+        (a.status_code, a.get_json()) for a in answers
+    ]
     for answer in answers:
         if answer.status_code == 409:
-            assert answer.get_json()["error"]["code"] in ("conflict", "illegal_transition"), answer.get_json()
+            assert answer.get_json()["error"]["code"] in (
+                "conflict",
+                "illegal_transition",
+            ), answer.get_json()
 
 
 @pytest.fixture
@@ -104,7 +130,10 @@ def borrowers(world) -> list[str]:
     with world.app.app_context():
         organisation = db.session.get(User, world.desk.user_id).organisation_id
         codes = [f"B-{100 + i}" for i in range(THREADS)]
-        db.session.add_all(Borrower(code=c, display_name=f"Lener {c}", organisation_id=organisation) for c in codes)
+        db.session.add_all(
+            Borrower(code=c, display_name=f"Lener {c}", organisation_id=organisation)
+            for c in codes
+        )
         db.session.commit()
     return codes
 
@@ -114,15 +143,23 @@ def test_eight_desks_lending_one_device_at_once_lend_it_once(world, borrowers):
         tag = world.ready_device()["asset_tag"]
         state, version, events = device_record(world.app, tag)
         path = f"/api/v1/devices/{tag}/actions/lend"
-        answers = race(world.app, [(world.desk.headers, path, {"borrower": code, "due_date": in_days(14)})
-                                   for code in borrowers])
+        answers = race(
+            world.app,
+            [
+                (world.desk.headers, path, {"borrower": code, "due_date": in_days(14)})
+                for code in borrowers
+            ],
+        )
         assert_one_winner(answers)
         assert device_record(world.app, tag) == ("lent", version + 1, events + 1)
         winner = next(a for a in answers if a.status_code == 200).get_json()
         with world.app.app_context():
-            loans = db.session.scalars(sa.select(Loan).join(Device).where(Device.asset_tag == tag)).all()
+            loans = db.session.scalars(
+                sa.select(Loan).join(Device).where(Device.asset_tag == tag)
+            ).all()
             assert [(loan.borrower.code, loan.closed_at) for loan in loans] == [
-                (winner["current_loan"]["borrower"], None)]
+                (winner["current_loan"]["borrower"], None)
+            ]
 
 
 def test_eight_repair_partners_starting_one_wipe_at_once_start_it_once(world):
@@ -141,20 +178,38 @@ def test_different_actions_at_once_leave_one_consistent_device(world):
         tag = world.lent_device()["asset_tag"]
         _, version, events = device_record(world.app, tag)
         path = f"/api/v1/devices/{tag}/actions/"
-        answers = race(world.app, [(world.desk.headers, path + ("return" if i % 2 else "report_lost"), {})
-                                   for i in range(THREADS)])
+        answers = race(
+            world.app,
+            [
+                (world.desk.headers, path + ("return" if i % 2 else "report_lost"), {})
+                for i in range(THREADS)
+            ],
+        )
         assert_one_winner(answers)
         state, new_version, new_events = device_record(world.app, tag)
-        assert state in ("returned", "lost") and (new_version, new_events) == (version + 1, events + 1)
+        assert state in ("returned", "lost") and (new_version, new_events) == (
+            version + 1,
+            events + 1,
+        )
         with world.app.app_context():
-            loan = db.session.scalars(sa.select(Loan).join(Device).where(Device.asset_tag == tag)).one()
+            loan = db.session.scalars(
+                sa.select(Loan).join(Device).where(Device.asset_tag == tag)
+            ).one()
             assert loan.closed_at is not None and loan.outcome == state
 
 
 def test_devices_registered_at_the_same_moment_get_different_tags(world):
-    body = {"kind": "laptop", "location": world.location_ids["workshop"], "disks": [{"kind": "ssd"}]}
-    answers = race(world.app, [(world.repair.headers, "/api/v1/devices", body)] * THREADS)
-    assert [a.status_code for a in answers] == [201] * THREADS, [a.get_json() for a in answers]
+    body = {
+        "kind": "laptop",
+        "location": world.location_ids["workshop"],
+        "disks": [{"kind": "ssd"}],
+    }
+    answers = race(
+        world.app, [(world.repair.headers, "/api/v1/devices", body)] * THREADS
+    )
+    assert [a.status_code for a in answers] == [201] * THREADS, [
+        a.get_json() for a in answers
+    ]
     tags = [a.get_json()["asset_tag"] for a in answers]
     assert len(set(tags)) == THREADS, tags
     listed = world.repair.get("/devices?per_page=500").get_json()

@@ -27,6 +27,10 @@ def json_body() -> object:
     if not request.is_json:
         raise ApiError(400, "send a JSON body with Content-Type: application/json")
     raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        # A streamed (chunked) body is cut off at the limit, not refused: refuse it.
+        raise ApiError(413, f"the body is larger than {limit} bytes")
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:
@@ -44,9 +48,14 @@ def json_object() -> dict:
     return document
 
 
+def _has_body() -> bool:
+    streamed = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return bool(request.content_length) or streamed or request.is_json
+
+
 def optional_json_object() -> dict:
-    """Like `json_object`, but an empty body counts as `{}`."""
-    return json_object() if request.content_length or request.is_json else {}
+    """Like `json_object`, but no body at all counts as `{}`."""
+    return json_object() if _has_body() else {}
 
 
 def body(schema: Schema):

@@ -1,0 +1,112 @@
+"""Where a request's time goes: its SQL statements, who issued them, and its CPU.
+
+    python bench/queries.py --db sqlite
+    python bench/queries.py --db postgresql://postgres@127.0.0.1:5432/bench
+
+Runs the benchmark's requests in process (Flask's test client, no gunicorn, no
+HTTP) on the seeded database, and prints for each kind of request the median
+CPU time, the time spent inside the database driver and the number of
+statements, then the statements of the last request of that kind, each with the
+assettrack function that caused it. Like run.py, it performs real actions.
+"""
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from sqlalchemy import event
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from run import ACTIONS  # noqa: E402
+from run import DEFAULT_SQLITE  # noqa: E402
+from run import Plan  # noqa: E402
+from seed import TOKENS  # noqa: E402
+from seed import sqlalchemy_url  # noqa: E402
+
+from assettrack.app import create_app  # noqa: E402
+from assettrack.extensions import db  # noqa: E402
+
+ACTOR = {"transfer": "coordinator", "send_to_repair": "repair", "finish_repair": "repair",
+         "renew": "desk", "lend": "desk"}
+
+
+def caller() -> str:
+    """The two innermost assettrack functions on the stack: who wanted this statement."""
+    names = []
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if "/assettrack/" in frame.filename and len(names) < 2:
+            module = frame.filename.rsplit("/assettrack/", 1)[1].removesuffix(".py").replace("/", ".")
+            names.append(f"{module}.{frame.name}")
+    return " < ".join(names) or "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--n", type=int, default=50, help="requests of each kind")
+    parser.add_argument("--keep-after-commit", action="store_true",
+                        help="experiment: session expire_on_commit=False (no reload after commit)")
+    args = parser.parse_args()
+    url = sqlalchemy_url(f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    statements: list[tuple[float, str, str]] = []
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info["bench_started"] = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        spent = (time.perf_counter() - conn.info.pop("bench_started")) * 1000
+        statements.append((spent, caller(), " ".join(statement.split())))
+
+    if args.keep_after_commit:
+        with app.app_context():
+            db.session.remove()
+            db.session.configure(expire_on_commit=False)
+    client = app.test_client()
+    plan = Plan(url, 2 * args.n * len(ACTIONS), seed=7)
+    headers = {role: {"Authorization": f"Bearer {token}"} for role, token in TOKENS.items()}
+    number = 0
+
+    def next_action(kind):
+        nonlocal number
+        while ACTIONS[number % len(ACTIONS)] != kind:
+            number += 1
+        tag, action, payload = plan.action(number)
+        number += 1
+        return client.post(f"/api/v1/devices/{tag}/actions/{action}", json=payload,
+                           headers=headers[ACTOR[action]])
+
+    kinds = {"GET /api/v1/devices/<tag>":
+             lambda: client.get(f"/api/v1/devices/{plan.get_tag()}", headers=headers["coordinator"])}
+    kinds.update({f"POST .../actions/{kind}": (lambda kind=kind: next_action(kind)) for kind in ACTIONS})
+    for name, send in kinds.items():
+        for _ in range(5):  # warm: imports, statement caches, prepared statements
+            send()
+        cpu, in_driver, counts = [], [], []
+        for _ in range(args.n):
+            del statements[:]
+            started = time.thread_time()
+            response = send()
+            cpu.append((time.thread_time() - started) * 1000)
+            assert response.status_code == 200, response.get_json()
+            in_driver.append(sum(spent for spent, _, _ in statements))
+            counts.append(len(statements))
+        cpu.sort()
+        in_driver.sort()
+        print(f"\n{name}: CPU p50 {cpu[len(cpu) // 2]:.2f} ms, in the database driver p50 "
+              f"{in_driver[len(in_driver) // 2]:.2f} ms, {min(counts)}-{max(counts)} statements")
+        for spent, who, sql in statements:
+            print(f"  {spent:6.2f}  {who:52} {sql[:70]}")
+
+
+if __name__ == "__main__":
+    main()
