@@ -5,6 +5,7 @@ effects, appends exactly one event and commits once; or changes nothing and rais
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -59,7 +60,30 @@ def last_event_id(device: Device) -> int:
     ) or 0
 
 
-def facts_for(device: Device, payload: dict | None = None) -> DeviceFacts:
+@dataclass(frozen=True)
+class References:
+    """What an action's payload names, looked up once for the guards and the effects."""
+
+    borrower: Borrower | None = None
+    destination: Location | None = None
+
+
+def references(payload: dict, actor: User) -> References:
+    """Look up the payload's borrower and location; a desk finds only its own borrowers."""
+    borrower = None
+    if code := payload.get("borrower"):
+        select = sa.select(Borrower).where(Borrower.code == code)
+        if actor.role != "admin":
+            select = select.where(Borrower.organisation_id == actor.organisation_id)
+        borrower = db.session.scalar(select)
+    location_id = payload.get("location")
+    destination = db.session.get(Location, location_id) if location_id else None
+    return References(borrower, destination)
+
+
+def facts_for(
+    device: Device, payload: dict | None = None, refs: References = References()
+) -> DeviceFacts:
     """Everything the guards may look at, gathered in a handful of indexed queries."""
     payload = payload or {}
     positions = dict(
@@ -107,8 +131,8 @@ def facts_for(device: Device, payload: dict | None = None) -> DeviceFacts:
         last_wipe_finish=positions.get("finish_wipe"),
         qc=qc,
         loan=loan and LoanFacts(loan.due_on, loan.renewals),
-        borrower_known=_borrower(payload) is not None,
-        destination=_place(_destination(payload)),
+        borrower_known=refs.borrower is not None,
+        destination=_place(refs.destination),
         mandatory_qc_items=tuple(item for item, must in checklist.items() if must),
         max_renewals=config["MAX_RENEWALS"],
         max_loan_days=config["MAX_LOAN_DAYS"],
@@ -116,28 +140,19 @@ def facts_for(device: Device, payload: dict | None = None) -> DeviceFacts:
     )
 
 
-def _borrower(payload: dict) -> Borrower | None:
-    code = payload.get("borrower")
-    if not code:
-        return None
-    return db.session.scalar(sa.select(Borrower).where(Borrower.code == code))
-
-
-def _destination(payload: dict) -> Location | None:
-    location_id = payload.get("location")
-    return db.session.get(Location, location_id) if location_id else None
-
-
 def allowed_actions(device: Device, user: User) -> list[str]:
     return workflow.allowed(facts_for(device), user.role)
 
 
-# What each action changes besides the state. Each gets the device and payload.
-def _lend(device: Device, payload: dict) -> None:
+# What each action changes besides the state.
+Effect = Callable[[Device, dict, References], None]
+
+
+def _lend(device: Device, payload: dict, refs: References) -> None:
     db.session.add(
         Loan(
             device_id=device.id,
-            borrower_id=_borrower(payload).id,
+            borrower_id=refs.borrower.id,
             location_id=device.location_id,
             due_on=payload["due_date"],
         )
@@ -152,27 +167,27 @@ def _current_loan(device: Device) -> Loan:
     return loan
 
 
-def _renew(device: Device, payload: dict) -> None:
+def _renew(device: Device, payload: dict, refs: References) -> None:
     loan = _current_loan(device)
     loan.due_on = payload["due_date"]
     loan.renewals += 1
 
 
-def _closer(outcome: str) -> Callable[[Device, dict], None]:
-    def close(device: Device, payload: dict) -> None:
+def _closer(outcome: str) -> Effect:
+    def close(device: Device, payload: dict, refs: References) -> None:
         loan = _current_loan(device)
         loan.closed_at, loan.outcome = utcnow(), outcome
 
     return close
 
 
-def _transfer(device: Device, payload: dict) -> None:
-    destination = _destination(payload)
+def _transfer(device: Device, payload: dict, refs: References) -> None:
+    destination = refs.destination
     # Set the id too: the event below reads it before any flush would.
     device.location, device.location_id = destination, destination.id
 
 
-EFFECTS: dict[str, Callable[[Device, dict], None]] = {
+EFFECTS: dict[str, Effect] = {
     "lend": _lend,
     "renew": _renew,
     "return": _closer("returned"),
@@ -192,10 +207,12 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Workflow
     :raises Conflict: another request changed the device first.
     """
     try:
-        transition = workflow.decide(facts_for(device, payload), action, actor.role)
+        refs = references(payload, actor)
+        facts = facts_for(device, payload, refs)
+        transition = workflow.decide(facts, action, actor.role)
         source = device.state
         if effect := EFFECTS.get(action):
-            effect(device, payload)
+            effect(device, payload, refs)
         device.state = workflow.target_of(transition, State(source)).value
         device.touch()
         event = WorkflowEvent(

@@ -378,6 +378,17 @@ def test_a_desk_does_not_see_who_borrowed_from_another_desk(world, second_desk):
     )
 
 
+def test_a_desk_cannot_lend_to_another_desks_borrower(world, second_desk):
+    """A card number from another digileenplek is unknown here: 422, nothing lent."""
+    tag = world.ready_device()["asset_tag"]
+    lend = {"borrower": "B-0900", "due_date": in_days(14)}
+    error = assert_refused(
+        world.app, lambda: world.desk.act(tag, "lend", lend), 422, "validation_error"
+    )
+    assert error["details"]["fields"] == {"borrower": ["no such borrower"]}
+    assert world.desk.get(f"/devices/{tag}").get_json()["state"] == "ready"
+
+
 def test_an_admin_can_do_everything(world):
     admin = world.admin
     location = admin.post(
