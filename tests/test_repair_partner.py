@@ -153,11 +153,30 @@ def test_submitting_for_qc_is_refused_when_a_disk_was_added_after_the_wipe(world
     accepted(world, "repair", tag, "submit_qc", to="qc")
 
 
-def test_a_new_device_repaired_before_its_wipe_cannot_go_to_qc(world):
-    tag = world.intake()["asset_tag"]
+def test_a_new_device_repaired_before_its_wipe_is_wiped_before_qc(world):
+    device = world.intake()
+    tag = device["asset_tag"]
     accepted(world, "repair", tag, "send_to_repair", {"reason": "does not power on"}, to="repair")
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
-    refused(world, "repair", tag, "submit_qc", reason="not wiped since it was last received or returned")
+    details = refused(world, "repair", tag, "submit_qc", reason="not wiped since it was last received or returned")
+    assert "start_wipe" in details["allowed"]
+    accepted(world, "repair", tag, "start_wipe", to="wiping")
+    world.erase_all(device)
+    accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
+    accepted(world, "repair", tag, "submit_qc", to="qc")
+
+
+def test_a_disk_added_while_refurbishing_is_wiped_before_qc(world):
+    device = wiped(world)
+    tag = device["asset_tag"]
+    added = world.repair.post(f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "WD-NEW"})
+    assert added.status_code == 201, added.get_json()
+    refused(world, "repair", tag, "submit_qc", reason="disk added since the last wipe, not erased: hdd WD-NEW")
+    accepted(world, "repair", tag, "start_wipe", to="wiping")
+    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: ssd S1, hdd WD-NEW")
+    world.erase_all(world.repair.get(f"/devices/{tag}").get_json())
+    accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
+    accepted(world, "repair", tag, "submit_qc", to="qc")
 
 
 def test_a_returned_device_repaired_before_its_wipe_cannot_go_to_qc(world):

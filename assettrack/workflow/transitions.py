@@ -23,13 +23,16 @@ def row(action, sources, target, roles, *guards) -> Transition:
 
 
 REPAIR, DESK, COORD = "repair", "desk", "coordinator"
+# refurbishing too: a device repaired before its wipe, or given a disk after it,
+# must be wiped (again) before QC; DESIGN.md's table lacked that way back.
+_NEEDS_WIPE = {S.received, S.returned, S.refurbishing}
 _WORKING = {S.received, S.wiping, S.refurbishing, S.qc, S.ready, S.returned}
 _NOT_OUT = set(S) - {S.lent, S.scrapped, S.lost}
 
 # fmt: off
 TRANSITIONS = (
     #   action            from                       to              who may                  guards
-    row("start_wipe",     {S.received, S.returned},  S.wiping,       {REPAIR}),
+    row("start_wipe",     _NEEDS_WIPE,               S.wiping,       {REPAIR}),
     row("finish_wipe",    {S.wiping},                S.refurbishing, {REPAIR},                g.disks_erased_this_cycle),
     row("submit_qc",      {S.refurbishing},          S.qc,           {REPAIR},                g.wipe_current),
     row("pass_qc",        {S.qc},                    S.ready,        {REPAIR},                g.quality_check_passed),
