@@ -31,16 +31,17 @@ from seed import sqlalchemy_url  # noqa: E402
 from assettrack.app import create_app  # noqa: E402
 from assettrack.extensions import db  # noqa: E402
 
-ACTOR = {"transfer": "coordinator", "send_to_repair": "repair", "finish_repair": "repair",
-         "renew": "desk", "lend": "desk"}
-
 
 def caller() -> str:
-    """The two innermost assettrack functions on the stack: who wanted this statement."""
+    """The two innermost assettrack functions on the stack: who wanted it."""
     names = []
     for frame in reversed(traceback.extract_stack()[:-2]):
         if "/assettrack/" in frame.filename and len(names) < 2:
-            module = frame.filename.rsplit("/assettrack/", 1)[1].removesuffix(".py").replace("/", ".")
+            module = (
+                frame.filename.rsplit("/assettrack/", 1)[1]
+                .removesuffix(".py")
+                .replace("/", ".")
+            )
             names.append(f"{module}.{frame.name}")
     return " < ".join(names) or "?"
 
@@ -49,10 +50,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--n", type=int, default=50, help="requests of each kind")
-    parser.add_argument("--keep-after-commit", action="store_true",
-                        help="experiment: session expire_on_commit=False (no reload after commit)")
+    parser.add_argument(
+        "--keep-after-commit",
+        action="store_true",
+        help="experiment: session expire_on_commit=False (no reload after commit)",
+    )
     args = parser.parse_args()
-    url = sqlalchemy_url(f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db)
+    url = sqlalchemy_url(
+        f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db
+    )
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
     statements: list[tuple[float, str, str]] = []
     with app.app_context():
@@ -73,21 +79,32 @@ def main() -> None:
             db.session.configure(expire_on_commit=False)
     client = app.test_client()
     plan = Plan(url, 2 * args.n * len(ACTIONS), seed=7)
-    headers = {role: {"Authorization": f"Bearer {token}"} for role, token in TOKENS.items()}
+    coordinator = {"Authorization": f"Bearer {TOKENS['coordinator']}"}
     number = 0
 
     def next_action(kind):
         nonlocal number
         while ACTIONS[number % len(ACTIONS)] != kind:
             number += 1
-        tag, action, payload = plan.action(number)
+        tag, action, payload, token = plan.action(number)
         number += 1
-        return client.post(f"/api/v1/devices/{tag}/actions/{action}", json=payload,
-                           headers=headers[ACTOR[action]])
+        return client.post(
+            f"/api/v1/devices/{tag}/actions/{action}",
+            json=payload,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
-    kinds = {"GET /api/v1/devices/<tag>":
-             lambda: client.get(f"/api/v1/devices/{plan.get_tag()}", headers=headers["coordinator"])}
-    kinds.update({f"POST .../actions/{kind}": (lambda kind=kind: next_action(kind)) for kind in ACTIONS})
+    kinds = {
+        "GET /api/v1/devices/<tag>": lambda: client.get(
+            f"/api/v1/devices/{plan.get_tag()}", headers=coordinator
+        )
+    }
+    kinds.update(
+        {
+            f"POST .../actions/{kind}": (lambda kind=kind: next_action(kind))
+            for kind in ACTIONS
+        }
+    )
     for name, send in kinds.items():
         for _ in range(5):  # warm: imports, statement caches, prepared statements
             send()
@@ -102,8 +119,11 @@ def main() -> None:
             counts.append(len(statements))
         cpu.sort()
         in_driver.sort()
-        print(f"\n{name}: CPU p50 {cpu[len(cpu) // 2]:.2f} ms, in the database driver p50 "
-              f"{in_driver[len(in_driver) // 2]:.2f} ms, {min(counts)}-{max(counts)} statements")
+        print(
+            f"\n{name}: CPU p50 {cpu[len(cpu) // 2]:.2f} ms, "
+            f"in the database driver p50 {in_driver[len(in_driver) // 2]:.2f} ms, "
+            f"{min(counts)}-{max(counts)} statements"
+        )
         for spent, who, sql in statements:
             print(f"  {spent:6.2f}  {who:52} {sql[:70]}")
 

@@ -41,6 +41,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from seed import TOKENS  # noqa: E402
+from seed import desk_token  # noqa: E402
 from seed import sqlalchemy_url  # noqa: E402
 
 DEFAULT_SQLITE = ROOT / "instance" / "bench.sqlite"
@@ -56,31 +57,54 @@ class Plan:
         self.rng = random.Random(seed)
         engine = sa.create_engine(url)
         with engine.connect() as c:
-            q = lambda sql: c.execute(sa.text(sql)).all()  # noqa: E731
+            q = lambda sql, **params: c.execute(sa.text(sql), params).all()  # noqa: E731
+            column = lambda sql, **params: [row[0] for row in q(sql, **params)]  # noqa: E731
             self.devices = c.scalar(sa.text("SELECT count(*) FROM devices"))
             self.events = c.scalar(sa.text("SELECT count(*) FROM workflow_events"))
-            self.tags = [t for (t,) in q("SELECT asset_tag FROM devices ORDER BY id")]
-            self.desks = [i for (i,) in q("SELECT id FROM locations WHERE kind = 'lending' ORDER BY id")]
-            ready = q("SELECT d.asset_tag, d.location_id FROM devices d JOIN locations l "
-                      "ON l.id = d.location_id WHERE d.state = 'ready' AND l.kind = 'lending' ORDER BY d.id")
-            refurbishing = [t for (t,) in q("SELECT asset_tag FROM devices WHERE state = 'refurbishing' ORDER BY id")]
-            in_repair = [t for (t,) in q("SELECT asset_tag FROM devices WHERE state = 'repair' ORDER BY id")]
-            lent = q("SELECT d.asset_tag, l.due_on FROM devices d JOIN loans l ON l.device_id = d.id "
-                     f"AND l.closed_at IS NULL WHERE d.state = 'lent' AND l.renewals < {MAX_RENEWALS} ORDER BY d.id")
-            self.borrowers = {desk: [b for (b,) in q(
-                "SELECT b.code FROM borrowers b JOIN locations l ON l.organisation_id = b.organisation_id "
-                f"WHERE l.id = {desk} ORDER BY b.id")] for desk in self.desks}
+            self.tags = column("SELECT asset_tag FROM devices ORDER BY id")
+            self.desks = column(
+                "SELECT id FROM locations WHERE kind = 'lending' ORDER BY id"
+            )
+            ready = q(
+                "SELECT d.asset_tag, d.location_id FROM devices d "
+                "JOIN locations l ON l.id = d.location_id "
+                "WHERE d.state = 'ready' AND l.kind = 'lending' ORDER BY d.id"
+            )
+            in_state = "SELECT asset_tag FROM devices WHERE state = :state ORDER BY id"
+            refurbishing = column(in_state, state="refurbishing")
+            in_repair = column(in_state, state="repair")
+            lent = q(
+                "SELECT d.asset_tag, l.due_on, l.location_id FROM devices d "
+                "JOIN loans l ON l.device_id = d.id AND l.closed_at IS NULL "
+                "WHERE d.state = 'lent' AND l.renewals < :most ORDER BY d.id",
+                most=MAX_RENEWALS,
+            )
+            own_borrowers = (
+                "SELECT b.code FROM borrowers b "
+                "JOIN locations l ON l.organisation_id = b.organisation_id "
+                "WHERE l.id = :desk ORDER BY b.id"
+            )
+            self.borrowers = {d: column(own_borrowers, desk=d) for d in self.desks}
         engine.dispose()
         rng = self.rng
         per_action = math.ceil(rounds / len(ACTIONS))
         rng.shuffle(ready)
-        need = {"ready devices at a digileenplek": (len(ready), 2 * per_action),
-                "refurbishing devices": (len(refurbishing), per_action),
-                "devices in repair": (len(in_repair), per_action),
-                "lent devices with a renewal left": (len(lent), per_action)}
-        if short := [f"{name}: {have} < {want}" for name, (have, want) in need.items() if have < want]:
-            raise SystemExit("too few devices for this run (" + "; ".join(short)
-                             + "); reseed with --reseed or run fewer --rounds")
+        need = {
+            "ready devices at a digileenplek": (len(ready), 2 * per_action),
+            "refurbishing devices": (len(refurbishing), per_action),
+            "devices in repair": (len(in_repair), per_action),
+            "lent devices with a renewal left": (len(lent), per_action),
+        }
+        if short := [
+            f"{name}: {have} < {want}"
+            for name, (have, want) in need.items()
+            if have < want
+        ]:
+            raise SystemExit(
+                "too few devices for this run ("
+                + "; ".join(short)
+                + "); reseed with --reseed or run fewer --rounds"
+            )
         self.to_lend = ready[:per_action]
         self.to_move = ready[per_action:]
         self.to_repair = rng.sample(refurbishing, per_action)
@@ -91,8 +115,8 @@ class Plan:
     def get_tag(self) -> str:
         return self.rng.choice(self.tags)
 
-    def action(self, number: int) -> tuple[str, str, dict]:
-        """The number-th action: (tag, action, payload)."""
+    def action(self, number: int) -> tuple[str, str, dict, str]:
+        """The number-th action: (tag, action, payload, token of who does it)."""
         action = ACTIONS[number % len(ACTIONS)]
         rng = self.rng
         if action == "transfer":
@@ -101,19 +125,32 @@ class Plan:
             tag, here = self.to_move[i]
             there = rng.choice([d for d in self.desks if d != here])
             self.to_move[i] = (tag, there)
-            return tag, action, {"location": there}
+            return tag, action, {"location": there}, TOKENS["coordinator"]
         if action == "send_to_repair":
             tag = self.to_repair.pop()
-            return tag, action, {"reason": "battery does not charge"}
+            return tag, action, {"reason": "battery does not charge"}, TOKENS["repair"]
         if action == "finish_repair":
-            return self.repaired.popleft(), action, {}
+            return self.repaired.popleft(), action, {}, TOKENS["repair"]
+        # The desk of the digileenplek where the device is lends and renews it.
         if action == "renew":
-            tag, due = self.to_renew.pop()
+            tag, due, desk = self.to_renew.pop()
             due = date.fromisoformat(str(due))
-            return tag, action, {"due_date": (max(due, self.today) + timedelta(days=14)).isoformat()}
+            return (
+                tag,
+                action,
+                {"due_date": (max(due, self.today) + timedelta(days=14)).isoformat()},
+                desk_token(desk),
+            )
         tag, desk = self.to_lend.pop()
-        return tag, action, {"borrower": rng.choice(self.borrowers[desk]),
-                             "due_date": (self.today + timedelta(days=30)).isoformat()}
+        return (
+            tag,
+            action,
+            {
+                "borrower": rng.choice(self.borrowers[desk]),
+                "due_date": (self.today + timedelta(days=30)).isoformat(),
+            },
+            desk_token(desk),
+        )
 
 
 def free_port() -> int:
@@ -128,30 +165,66 @@ class Server:
     def __init__(self, url: str, workers: int, threads: int):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")
+        self.log = tempfile.NamedTemporaryFile(
+            "w+", prefix="bench-gunicorn-", suffix=".log"
+        )
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-        env.update(DATABASE_URL=url, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+        env.update(
+            DATABASE_URL=url,
+            PYTHONPATH=os.pathsep.join(
+                filter(None, [str(ROOT), env.get("PYTHONPATH")])
+            ),
+        )
         self.command = [
-            sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
             # The client keeps one connection open across the whole run.
-            "--keep-alive", "300", "--log-level", "warning", "--chdir", str(ROOT), "bench.app:app",
+            "--keep-alive",
+            "300",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+            "bench.app:app",
         ]
-        self.process = subprocess.Popen(self.command, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+        self.process = subprocess.Popen(  # noqa: S603 (our own argv)
+            self.command,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.process.returncode}):\n{self.output()}")
+                raise RuntimeError(
+                    f"gunicorn exited ({self.process.returncode}):\n{self.output()}"
+                )
             try:
-                if requests.get(self.base + "/bench/bare", timeout=5).status_code == 200:
+                if (
+                    requests.get(self.base + "/bench/bare", timeout=5).status_code
+                    == 200
+                ):
                     return
-            except requests.RequestException:  # not listening yet, or workers still booting
+            except (
+                requests.RequestException
+            ):  # not listening yet, or workers still booting
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{self.output()}")
+        raise RuntimeError(
+            f"gunicorn did not answer within {timeout} s:\n{self.output()}"
+        )
 
     def output(self) -> str:
         self.log.seek(0)
@@ -168,17 +241,22 @@ class Server:
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
-    """Nearest rank: the smallest value with at least q of the samples at or below it."""
+    """Nearest rank: the smallest value with a share q of the samples at or below."""
     return sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)]
 
 
 def summary(samples: list[tuple[float, float, float]]) -> dict:
     """Client-side percentiles, and the median of what the server says it spent."""
     client = sorted(sample[0] for sample in samples)
-    return {"n": len(client), "p50": percentile(client, 0.50), "p95": percentile(client, 0.95),
-            "p99": percentile(client, 0.99), "mean": sum(client) / len(client),
-            "app_p50": percentile(sorted(sample[1] for sample in samples), 0.50),
-            "cpu_p50": percentile(sorted(sample[2] for sample in samples), 0.50)}
+    return {
+        "n": len(client),
+        "p50": percentile(client, 0.50),
+        "p95": percentile(client, 0.95),
+        "p99": percentile(client, 0.99),
+        "mean": sum(client) / len(client),
+        "app_p50": percentile(sorted(sample[1] for sample in samples), 0.50),
+        "cpu_p50": percentile(sorted(sample[2] for sample in samples), 0.50),
+    }
 
 
 def server_timing(header: str) -> tuple[float, float]:
@@ -188,9 +266,7 @@ def server_timing(header: str) -> tuple[float, float]:
 
 
 def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, list]:
-    tokens = {role: {"Authorization": f"Bearer {token}"} for role, token in TOKENS.items()}
-    actor = {"transfer": "coordinator", "send_to_repair": "repair", "finish_repair": "repair",
-             "renew": "desk", "lend": "desk"}
+    coordinator = {"Authorization": f"Bearer {TOKENS['coordinator']}"}
     session = requests.Session()
     timings: dict[str, list] = {"bare": [], "get": [], **{a: [] for a in ACTIONS}}
     errors = []
@@ -199,20 +275,33 @@ def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, l
         if warm:  # a new connection each time, so every worker gets warm
             headers = {**headers, "Connection": "close"}
         started = time.perf_counter()
-        response = session.request(method, server.base + path, headers=headers, json=body)
+        response = session.request(
+            method, server.base + path, headers=headers, json=body
+        )
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
-            errors.append(f"{method} {path} {body or ''} -> {response.status_code} {response.text[:300]}")
+            errors.append(
+                f"{method} {path} {body or ''} -> "
+                f"{response.status_code} {response.text[:300]}"
+            )
         elif not warm:
-            timings[key].append((elapsed, *server_timing(response.headers["Server-Timing"])))
+            timings[key].append(
+                (elapsed, *server_timing(response.headers["Server-Timing"]))
+            )
 
     for number in range(warmup + rounds):
         warm = number < warmup
-        tag, action, payload = plan.action(number)
+        tag, action, payload, token = plan.action(number)
         requests_of_round = [
             ("bare", "GET", "/bench/bare", {}, None),
-            ("get", "GET", f"/api/v1/devices/{plan.get_tag()}", tokens["coordinator"], None),
-            (action, "POST", f"/api/v1/devices/{tag}/actions/{action}", tokens[actor[action]], payload),
+            ("get", "GET", f"/api/v1/devices/{plan.get_tag()}", coordinator, None),
+            (
+                action,
+                "POST",
+                f"/api/v1/devices/{tag}/actions/{action}",
+                {"Authorization": f"Bearer {token}"},
+                payload,
+            ),
         ]
         plan.rng.shuffle(requests_of_round)
         for key, method, path, headers, body in requests_of_round:
@@ -225,47 +314,80 @@ def measure(server: Server, plan: Plan, rounds: int, warmup: int) -> dict[str, l
 
 
 def report(label: str, plan: Plan, args, timings: dict[str, list]) -> tuple[dict, bool]:
-    rows = [("GET /bench/bare (baseline)", "bare"), ("GET /api/v1/devices/<tag>", "get"),
-            ("POST .../actions/<action>, all", "actions")] + [(f"  {a}", a) for a in ACTIONS]
+    rows = [
+        ("GET /bench/bare (baseline)", "bare"),
+        ("GET /api/v1/devices/<tag>", "get"),
+        ("POST .../actions/<action>, all", "actions"),
+    ] + [(f"  {a}", a) for a in ACTIONS]
     results = {key: summary(timings[key]) for _, key in rows}
-    print(f"\nassettrack bench: {label}; {plan.devices:,} devices, {plan.events:,} events at start")
-    print(f"gunicorn gthread, {args.workers} workers x {args.threads} threads on 127.0.0.1, "
-          f"{os.cpu_count()} cores; {args.rounds} rounds after {args.warmup} warm-up; seed {args.seed}")
+    print(
+        f"\nassettrack bench: {label}; "
+        f"{plan.devices:,} devices, {plan.events:,} events at start"
+    )
+    print(
+        f"gunicorn gthread, {args.workers} workers x {args.threads} threads "
+        f"on 127.0.0.1, {os.cpu_count()} cores; "
+        f"{args.rounds} rounds after {args.warmup} warm-up; seed {args.seed}"
+    )
     # Anything else running shares the cores with client, server and database.
-    print("load average (1 min) %.1f before, %.1f after\n" % args.load)
+    print(f"load average (1 min) {args.load[0]:.1f} before, {args.load[1]:.1f} after\n")
     print(f"{'':34} {'':>5} {'client (HTTP round trip)':^31}  {'in Flask, p50':^15}")
-    print(f"{'request':34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  {'wall':>7} {'cpu':>7}  (ms)")
+    print(
+        f"{'request':34} {'n':>5} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  "
+        f"{'wall':>7} {'cpu':>7}  (ms)"
+    )
     for name, key in rows:
         r = results[key]
-        print(f"{name:34} {r['n']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['p99']:>7.2f} {r['mean']:>7.2f}"
-              f"  {r['app_p50']:>7.2f} {r['cpu_p50']:>7.2f}")
+        print(
+            f"{name:34} {r['n']:>5} {r['p50']:>7.2f} {r['p95']:>7.2f} "
+            f"{r['p99']:>7.2f} {r['mean']:>7.2f}"
+            f"  {r['app_p50']:>7.2f} {r['cpu_p50']:>7.2f}"
+        )
     bare, action = results["bare"]["p95"], results["actions"]["p95"]
     ratio = action / bare
     under = action < TARGET_MS
     within = ratio < TARGET_RATIO
-    print(f"\naction p95 / bare p95 = {ratio:.1f}x;  GET p95 / bare p95 = {results['get']['p95'] / bare:.1f}x")
-    print(f"{'PASS' if under else 'FAIL'}  action p95 {action:.1f} ms < {TARGET_MS:.0f} ms")
-    print(f"{'PASS' if within else 'FAIL'}  action p95 {ratio:.1f}x bare p95 < {TARGET_RATIO:.0f}x")
+    print(
+        f"\naction p95 / bare p95 = {ratio:.1f}x;  "
+        f"GET p95 / bare p95 = {results['get']['p95'] / bare:.1f}x"
+    )
+    print(
+        f"{'PASS' if under else 'FAIL'}  "
+        f"action p95 {action:.1f} ms < {TARGET_MS:.0f} ms"
+    )
+    print(
+        f"{'PASS' if within else 'FAIL'}  "
+        f"action p95 {ratio:.1f}x bare p95 < {TARGET_RATIO:.0f}x"
+    )
     return results, under and within
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="sqlite",
-                        help=f"'sqlite' ({DEFAULT_SQLITE.relative_to(ROOT)}), a sqlite:/// URL or a postgresql:// URL")
-    parser.add_argument("--rounds", type=int, default=2000, help="measured rounds (one of each request)")
+    parser.add_argument(
+        "--db",
+        default="sqlite",
+        help=f"'sqlite' ({DEFAULT_SQLITE.relative_to(ROOT)}), "
+        "a sqlite:/// URL or a postgresql:// URL",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2000, help="measured rounds (one of each request)"
+    )
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--reseed", action="store_true", help="rebuild the database first")
+    parser.add_argument(
+        "--reseed", action="store_true", help="rebuild the database first"
+    )
     args = parser.parse_args()
 
     target = f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db
     url = sqlalchemy_url(target)
     if args.reseed or not seeded(url):
         print(f"seeding {target} (bench/seed.py) ...", flush=True)
-        subprocess.run([sys.executable, str(BENCH / "seed.py"), target, "--replace"], check=True)
+        seed = [sys.executable, str(BENCH / "seed.py"), target, "--replace"]
+        subprocess.run(seed, check=True)  # noqa: S603 (our own argv)
     plan = Plan(url, args.rounds + args.warmup, args.seed)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
     server = Server(target, args.workers, args.threads)
@@ -280,9 +402,20 @@ def main() -> int:
     results, passed = report(label, plan, args, timings)
     out = BENCH / "results" / f"latest-{label.lower()}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"database": label, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-                               "args": vars(args), "devices": plan.devices, "events": plan.events,
-                               "results": results, "passed": passed}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "database": label,
+                "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+                "args": vars(args),
+                "devices": plan.devices,
+                "events": plan.events,
+                "results": results,
+                "passed": passed,
+            },
+            indent=2,
+        )
+    )
     return 0 if passed else 1
 
 
@@ -300,6 +433,10 @@ def seeded(url: str) -> bool:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (RuntimeError, subprocess.CalledProcessError, requests.RequestException) as exc:
+    except (
+        RuntimeError,
+        subprocess.CalledProcessError,
+        requests.RequestException,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -40,22 +40,44 @@ from assettrack.workflow import replay  # noqa: E402
 from assettrack.workflow.checklist import QC_CHECKLIST  # noqa: E402
 from labels.tags import make_tag  # noqa: E402
 
-# The tokens run.py sends; only their hashes go into the database.
+# The tokens run.py sends; only their hashes go into the database. A desk
+# lends only to its own borrowers, so every digileenplek's desk has one.
 TOKENS = {
     "admin": "bench-admin-token",
     "coordinator": "bench-coordinator-token",
     "repair": "bench-repair-token",
-    "desk": "bench-desk-token",
 }
+
+
+def desk_token(location_id: int) -> str:
+    """The token of the desk at digileenplek `location_id`."""
+    return f"bench-desk-{location_id}-token"
+
+
 TAG_PREFIX = "DB"
 BORROWERS_PER_DESK = 500
 
 PLACES = [  # municipality, postcode
-    ("Gent", "9000"), ("Antwerpen", "2000"), ("Leuven", "3000"), ("Brugge", "8000"),
-    ("Mechelen", "2800"), ("Hasselt", "3500"), ("Kortrijk", "8500"), ("Aalst", "9300"),
-    ("Genk", "3600"), ("Oostende", "8400"), ("Sint-Niklaas", "9100"), ("Roeselare", "8800"),
-    ("Turnhout", "2300"), ("Dendermonde", "9200"), ("Lier", "2500"), ("Geel", "2440"),
-    ("Ieper", "8900"), ("Tienen", "3300"), ("Vilvoorde", "1800"), ("Lokeren", "9160"),
+    ("Gent", "9000"),
+    ("Antwerpen", "2000"),
+    ("Leuven", "3000"),
+    ("Brugge", "8000"),
+    ("Mechelen", "2800"),
+    ("Hasselt", "3500"),
+    ("Kortrijk", "8500"),
+    ("Aalst", "9300"),
+    ("Genk", "3600"),
+    ("Oostende", "8400"),
+    ("Sint-Niklaas", "9100"),
+    ("Roeselare", "8800"),
+    ("Turnhout", "2300"),
+    ("Dendermonde", "9200"),
+    ("Lier", "2500"),
+    ("Geel", "2440"),
+    ("Ieper", "8900"),
+    ("Tienen", "3300"),
+    ("Vilvoorde", "1800"),
+    ("Lokeren", "9160"),
 ]
 MODELS = [  # kind, make, model, disk kind, disk size
     ("laptop", "Lenovo", "ThinkPad T480", "ssd", 256),
@@ -76,46 +98,88 @@ WIPE = {  # disk kind -> method, technique, tool, version
     "nvme": ("purge", "nvme-sanitize", "nvme-cli", "2.8"),
     "emmc": ("purge", "crypto-erase", "blkdiscard", "2.39"),
 }
-REPAIR_REASONS = ["battery does not charge", "cracked screen", "keyboard keys missing",
-                  "hinge broken", "fan noise", "does not power on"]
+REPAIR_REASONS = [
+    "battery does not charge",
+    "cracked screen",
+    "keyboard keys missing",
+    "hinge broken",
+    "fan noise",
+    "does not power on",
+]
 
 # Roughly one device in two goes through a full loan; ~10 events a device on average.
 CYCLE_WEIGHTS = {0: 55, 1: 30, 2: 10, 3: 5}
-FINAL_WEIGHTS = {"exposed": 10, "wiping": 5, "refurbishing": 10, "qc": 4, "ready": 20,
-                 "lent": 25, "repair": 5, "scrapped": 16, "lost": 5}
+FINAL_WEIGHTS = {
+    "exposed": 10,
+    "wiping": 5,
+    "refurbishing": 10,
+    "qc": 4,
+    "ready": 20,
+    "lent": 25,
+    "repair": 5,
+    "scrapped": 16,
+    "lost": 5,
+}
 
 
 def stamp(moment: datetime) -> str:
-    """A naive UTC time as SQLAlchemy's DateTime stores it on SQLite; PostgreSQL parses it."""
+    """A naive UTC time as SQLAlchemy stores it on SQLite; PostgreSQL parses it."""
     return f"{moment:%Y-%m-%d %H:%M:%S.%f}"
 
 
 class World:
     """Organisations, places, people and borrowers: small tables, fixed ids."""
 
-    def __init__(self, rng: random.Random, now: datetime, n_workshops=8, n_desks=40, n_donors=300):
+    def __init__(
+        self, rng: random.Random, now: datetime, n_workshops=8, n_desks=40, n_donors=300
+    ):
         self.rows: dict[str, list[tuple]] = defaultdict(list)
         created = stamp(now - timedelta(days=4 * 365))
         orgs = self.rows["organisations"]
         orgs.append((1, "Digibank Vlaanderen", "coordinator", created))
         self.workshop_orgs = [len(orgs) + i + 1 for i in range(n_workshops)]
-        orgs += [(o, f"Werkplaats {PLACES[i % len(PLACES)][0]} {i + 1}", "repair", created)
-                 for i, o in enumerate(self.workshop_orgs)]
+        orgs += [
+            (o, f"Werkplaats {PLACES[i % len(PLACES)][0]} {i + 1}", "repair", created)
+            for i, o in enumerate(self.workshop_orgs)
+        ]
         self.desk_orgs = [len(orgs) + i + 1 for i in range(n_desks)]
-        orgs += [(o, f"Bibliotheek {PLACES[i % len(PLACES)][0]} {i + 1}", "lending", created)
-                 for i, o in enumerate(self.desk_orgs)]
+        orgs += [
+            (o, f"Bibliotheek {PLACES[i % len(PLACES)][0]} {i + 1}", "lending", created)
+            for i, o in enumerate(self.desk_orgs)
+        ]
         self.donor_orgs = [len(orgs) + i + 1 for i in range(n_donors)]
-        orgs += [(o, f"Schenker {i + 1:03d} bv", "donor", created) for i, o in enumerate(self.donor_orgs)]
+        orgs += [
+            (o, f"Schenker {i + 1:03d} bv", "donor", created)
+            for i, o in enumerate(self.donor_orgs)
+        ]
 
         places = self.rows["locations"]
         self.workshops, self.digileenplekken = [], []
         for i, org in enumerate(self.workshop_orgs):
             town, code = PLACES[i % len(PLACES)]
-            places.append((len(places) + 1, f"Werkplaats {town} {i + 1}", "workshop", town, code, org))
+            places.append(
+                (
+                    len(places) + 1,
+                    f"Werkplaats {town} {i + 1}",
+                    "workshop",
+                    town,
+                    code,
+                    org,
+                )
+            )
             self.workshops.append(len(places))
         for i, org in enumerate(self.desk_orgs):
             town, code = PLACES[i % len(PLACES)]
-            places.append((len(places) + 1, f"Digileenplek {town} {i + 1}", "lending", town, code, org))
+            places.append(
+                (
+                    len(places) + 1,
+                    f"Digileenplek {town} {i + 1}",
+                    "lending",
+                    town,
+                    code,
+                    org,
+                )
+            )
             self.digileenplekken.append(len(places))
         places.append((len(places) + 1, "Magazijn Gent", "storage", "Gent", "9000", 1))
         self.desk_org_of = dict(zip(self.digileenplekken, self.desk_orgs, strict=True))
@@ -126,29 +190,59 @@ class World:
         users.append((2, "coordinator@bench.example", "coordinator", 1, True, created))
         self.coordinator = 2
         self.repair_users = [len(users) + i + 1 for i in range(n_workshops)]
-        users += [(u, f"repair{i + 1}@bench.example", "repair", o, True, created)
-                  for i, (u, o) in enumerate(zip(self.repair_users, self.workshop_orgs, strict=True))]
+        users += [
+            (u, f"repair{i + 1}@bench.example", "repair", o, True, created)
+            for i, (u, o) in enumerate(
+                zip(self.repair_users, self.workshop_orgs, strict=True)
+            )
+        ]
         self.desk_users = {}
-        for i, (loc, org) in enumerate(zip(self.digileenplekken, self.desk_orgs, strict=True)):
-            users.append((len(users) + 1, f"desk{i + 1}@bench.example", "desk", org, True, created))
+        for i, (loc, org) in enumerate(
+            zip(self.digileenplekken, self.desk_orgs, strict=True)
+        ):
+            users.append(
+                (
+                    len(users) + 1,
+                    f"desk{i + 1}@bench.example",
+                    "desk",
+                    org,
+                    True,
+                    created,
+                )
+            )
             self.desk_users[loc] = len(users)
-        token_users = {"admin": 1, "coordinator": 2, "repair": self.repair_users[0],
-                       "desk": self.desk_users[self.digileenplekken[0]]}
+        tokens = [
+            (1, TOKENS["admin"]),
+            (2, TOKENS["coordinator"]),
+            (self.repair_users[0], TOKENS["repair"]),
+        ]
+        tokens += [(user, desk_token(loc)) for loc, user in self.desk_users.items()]
         self.rows["api_tokens"] = [
-            (i + 1, token_users[role], hash_token(token), created, None)
-            for i, (role, token) in enumerate(TOKENS.items())
+            (i + 1, user, hash_token(token), created, None)
+            for i, (user, token) in enumerate(tokens)
         ]
         self.rows["borrowers"] = [
-            (i * BORROWERS_PER_DESK + b + 1, f"B-{i * BORROWERS_PER_DESK + b + 1:06d}", org,
-             f"Lener {i * BORROWERS_PER_DESK + b + 1}", "", created)
-            for i, org in enumerate(self.desk_orgs) for b in range(BORROWERS_PER_DESK)
+            (
+                i * BORROWERS_PER_DESK + b + 1,
+                f"B-{i * BORROWERS_PER_DESK + b + 1:06d}",
+                org,
+                f"Lener {i * BORROWERS_PER_DESK + b + 1}",
+                "",
+                created,
+            )
+            for i, org in enumerate(self.desk_orgs)
+            for b in range(BORROWERS_PER_DESK)
         ]
         self.borrower_code = {row[0]: row[1] for row in self.rows["borrowers"]}
         self.desk_index = {loc: i for i, loc in enumerate(self.digileenplekken)}
         self.rng = rng
 
     def borrower_at(self, location: int) -> int:
-        return self.desk_index[location] * BORROWERS_PER_DESK + self.rng.randrange(BORROWERS_PER_DESK) + 1
+        return (
+            self.desk_index[location] * BORROWERS_PER_DESK
+            + self.rng.randrange(BORROWERS_PER_DESK)
+            + 1
+        )
 
 
 class Story:
@@ -168,10 +262,16 @@ class Story:
         self.repairer = world.repair_users[world.workshop_index[self.workshop]]
         model = rng.choice(MODELS)
         self.kind, self.make, self.model = model[0], model[1], model[2]
-        disk_kinds = [model[3]] + (["hdd"] if self.kind == "desktop" and rng.random() < 0.3 else [])
-        self.disks = [(kind, model[4] if n == 0 else 1000) for n, kind in enumerate(disk_kinds)]
+        disk_kinds = [model[3]] + (
+            ["hdd"] if self.kind == "desktop" and rng.random() < 0.3 else []
+        )
+        self.disks = [
+            (kind, model[4] if n == 0 else 1000) for n, kind in enumerate(disk_kinds)
+        ]
         self.events: list[list] = []  # [t, action, from, to, actor, location, payload]
-        self.erasures: list[tuple] = []  # (t_start, t_end, disk no, event no, result, destroy)
+        self.erasures: list[
+            tuple
+        ] = []  # (t_start, t_end, disk no, event no, result, destroy)
         self.qcs: list[tuple] = []  # (t, event no, items, grade)
         self.loans: list[dict] = []
         # What `workflow.allowed` must say at the end: an action it offers,
@@ -181,10 +281,21 @@ class Story:
     def wait(self, low: float, high: float) -> None:
         self.t += self.rng.uniform(low, high)
 
-    def step(self, action: str, to: str | None = None, actor: int | None = None, payload=None):
+    def step(
+        self, action: str, to: str | None = None, actor: int | None = None, payload=None
+    ):
         to = to or self.state
-        self.events.append([self.t, action, self.state if self.events else None, to,
-                            actor or self.repairer, self.location, payload or {}])
+        self.events.append(
+            [
+                self.t,
+                action,
+                self.state if self.events else None,
+                to,
+                actor or self.repairer,
+                self.location,
+                payload or {},
+            ]
+        )
         self.state = to
 
     # --- the lifecycle, as a repair partner and a lending desk live it ---
@@ -201,16 +312,22 @@ class Story:
             if self.rng.random() < 0.02:  # a failed pass, then a passing one
                 start = self.t + 0.01
                 self.wait(0.02, 0.1)
-                self.erasures.append((start, self.t, n, len(self.events) - 1, "failed", False))
+                self.erasures.append(
+                    (start, self.t, n, len(self.events) - 1, "failed", False)
+                )
             start = self.t + 0.01
             self.wait(0.03, 0.3)
-            self.erasures.append((start, self.t, n, len(self.events) - 1, "passed", False))
+            self.erasures.append(
+                (start, self.t, n, len(self.events) - 1, "passed", False)
+            )
 
     def destroy_disks(self) -> None:
         for n in range(len(self.disks)):
             start = self.t + 0.01
             self.wait(0.02, 0.2)
-            self.erasures.append((start, self.t, n, len(self.events) - 1, "passed", True))
+            self.erasures.append(
+                (start, self.t, n, len(self.events) - 1, "passed", True)
+            )
 
     def finish_wipe(self) -> None:
         self.wait(0.01, 0.2)
@@ -223,7 +340,11 @@ class Story:
 
     def send_to_repair(self) -> None:
         self.wait(0.1, 5)
-        self.step("send_to_repair", "repair", payload={"reason": self.rng.choice(REPAIR_REASONS)})
+        self.step(
+            "send_to_repair",
+            "repair",
+            payload={"reason": self.rng.choice(REPAIR_REASONS)},
+        )
 
     def submit_qc(self) -> None:
         self.wait(0.5, 10)
@@ -257,10 +378,14 @@ class Story:
             self.transfer()
 
     def transfer(self) -> None:
-        destination = self.rng.choice([p for p in self.world.digileenplekken if p != self.location])
+        destination = self.rng.choice(
+            [p for p in self.world.digileenplekken if p != self.location]
+        )
         self.wait(0.5, 10)
         self.location = destination
-        self.step("transfer", actor=self.world.coordinator, payload={"location": destination})
+        self.step(
+            "transfer", actor=self.world.coordinator, payload={"location": destination}
+        )
 
     def lend(self) -> None:
         if self.location not in self.world.desk_index:
@@ -268,10 +393,23 @@ class Story:
         self.wait(0.1, 30)
         borrower = self.world.borrower_at(self.location)
         due = self.day(self.t) + 30
-        self.loans.append({"t": self.t, "borrower": borrower, "location": self.location,
-                           "due": due, "renewals": 0, "closed": None, "outcome": None})
-        self.step("lend", "lent", actor=self.desk,
-                  payload={"borrower": self.world.borrower_code[borrower], "due_date": due})
+        self.loans.append(
+            {
+                "t": self.t,
+                "borrower": borrower,
+                "location": self.location,
+                "due": due,
+                "renewals": 0,
+                "closed": None,
+                "outcome": None,
+            }
+        )
+        self.step(
+            "lend",
+            "lent",
+            actor=self.desk,
+            payload={"borrower": self.world.borrower_code[borrower], "due_date": due},
+        )
 
     @property
     def desk(self) -> int:
@@ -322,7 +460,9 @@ class Story:
                 self.erase()
                 self.expect = "finish_wipe"
             else:
-                self.erase(disks=[])  # nothing recorded yet: finish_wipe must be refused
+                self.erase(
+                    disks=[]
+                )  # nothing recorded yet: finish_wipe must be refused
                 self.expect = "!finish_wipe"
         elif final == "refurbishing":
             self.start_wipe()
@@ -386,9 +526,15 @@ class Generator:
         stories = []
         for key in range(self.n):
             story = Story(key, self.world, rng)
-            story.tell({"donation": None})  # the donation id is known once devices are ordered
+            story.tell(
+                {"donation": None}
+            )  # the donation id is known once devices are ordered
             # When the story ends: open states lately, end states any time in two years.
-            back = rng.uniform(0, 700) if story.state in ("scrapped", "lost") else rng.uniform(0.05, 35)
+            back = (
+                rng.uniform(0, 700)
+                if story.state in ("scrapped", "lost")
+                else rng.uniform(0.05, 35)
+            )
             story.end = self.now - timedelta(days=back)
             story.start = story.end - timedelta(days=story.t)
             stories.append(story)
@@ -406,10 +552,17 @@ class Generator:
         while i < len(stories):
             donation = len(rows["donations"]) + 1
             start = stories[i].start
-            rows["donations"].append((donation, rng.choice(world.donor_orgs), start.date().isoformat(),
-                                      "", stamp(start)))
+            rows["donations"].append(
+                (
+                    donation,
+                    rng.choice(world.donor_orgs),
+                    start.date().isoformat(),
+                    "",
+                    stamp(start),
+                )
+            )
             size = rng.randint(5, 40)
-            for story in stories[i:i + size]:
+            for story in stories[i : i + size]:
                 story.donation = donation
                 story.events[0][6] = {"donation": donation}
             i += size
@@ -417,71 +570,179 @@ class Generator:
         events = []
         disk_ids = {}
         for story in stories:
-            rows["devices"].append((
-                story.id, make_tag(story.id, prefix=TAG_PREFIX), story.kind, story.make, story.model,
-                f"SN{story.key:07d}", json.dumps({"cpu": rng.choice(["i5-7200U", "i5-8250U", "i7-8650U"]),
-                                                   "ram_gb": rng.choice([4, 8, 8, 16]),
-                                                   "storage_gb": story.disks[0][1]}),
-                story.state, story.location, world.workshop_orgs[world.workshop_index[story.workshop]],
-                story.donation,
-                # Every action and every record bumps the version, as the service does.
-                len(story.events) + len(story.erasures) + len(story.qcs),
-                stamp(story.start), stamp(story.end),
-            ))
+            rows["devices"].append(
+                (
+                    story.id,
+                    make_tag(story.id, prefix=TAG_PREFIX),
+                    story.kind,
+                    story.make,
+                    story.model,
+                    f"SN{story.key:07d}",
+                    json.dumps(
+                        {
+                            "cpu": rng.choice(["i5-7200U", "i5-8250U", "i7-8650U"]),
+                            "ram_gb": rng.choice([4, 8, 8, 16]),
+                            "storage_gb": story.disks[0][1],
+                        }
+                    ),
+                    story.state,
+                    story.location,
+                    world.workshop_orgs[world.workshop_index[story.workshop]],
+                    story.donation,
+                    # Each action and each record bumps the version, as in the service.
+                    len(story.events) + len(story.erasures) + len(story.qcs),
+                    stamp(story.start),
+                    stamp(story.end),
+                )
+            )
             for n, (kind, size) in enumerate(story.disks):
                 disk_ids[story.key, n] = len(rows["disks"]) + 1
-                rows["disks"].append((disk_ids[story.key, n], story.id, kind, "", f"D{story.id:07d}{n}",
-                                      size, True, stamp(story.start)))
-            for seq, (t, action, source, target, actor, location, payload) in enumerate(story.events):
-                events.append((story.start + timedelta(days=t), story.id, seq, action, source, target,
-                               actor, location, self.dated(payload, story)))
+                rows["disks"].append(
+                    (
+                        disk_ids[story.key, n],
+                        story.id,
+                        kind,
+                        "",
+                        f"D{story.id:07d}{n}",
+                        size,
+                        True,
+                        stamp(story.start),
+                    )
+                )
+            for seq, (t, action, source, target, actor, location, payload) in enumerate(
+                story.events
+            ):
+                events.append(
+                    (
+                        story.start + timedelta(days=t),
+                        story.id,
+                        seq,
+                        action,
+                        source,
+                        target,
+                        actor,
+                        location,
+                        self.dated(payload, story),
+                    )
+                )
             if story.expect:
                 self.expect[story.id] = story.expect
 
         # Event ids follow time across all devices, as they do in a live database.
         events.sort(key=lambda e: (e[0], e[1], e[2]))
         event_id = {}
-        for number, (at, device_id, seq, action, source, target, actor, location, payload) in enumerate(events, 1):
+        for number, (
+            at,
+            device_id,
+            seq,
+            action,
+            source,
+            target,
+            actor,
+            location,
+            payload,
+        ) in enumerate(events, 1):
             event_id[device_id, seq] = number
-            rows["workflow_events"].append((number, device_id, action, source, target, actor, location,
-                                            stamp(at), json.dumps(payload)))
+            rows["workflow_events"].append(
+                (
+                    number,
+                    device_id,
+                    action,
+                    source,
+                    target,
+                    actor,
+                    location,
+                    stamp(at),
+                    json.dumps(payload),
+                )
+            )
         del events
 
         erasures, qcs, loans = [], [], []
         for story in stories:
             for start, end, n, seq, result, destroyed in story.erasures:
-                erasures.append((story.start + timedelta(days=start), story, n, seq, result, destroyed,
-                                 story.start + timedelta(days=end)))
+                erasures.append(
+                    (
+                        story.start + timedelta(days=start),
+                        story,
+                        n,
+                        seq,
+                        result,
+                        destroyed,
+                        story.start + timedelta(days=end),
+                    )
+                )
             for t, seq, items, grade in story.qcs:
                 qcs.append((story.start + timedelta(days=t), story, seq, items, grade))
             for loan in story.loans:
                 loans.append((story.start + timedelta(days=loan["t"]), story, loan))
         erasures.sort(key=_by_time)
-        for number, (start, story, n, seq, result, destroyed, end) in enumerate(erasures, 1):
+        for number, (start, story, n, seq, result, destroyed, end) in enumerate(
+            erasures, 1
+        ):
             method, technique, tool, version = (
-                ("destroy", "shred", "shredder", "") if destroyed else WIPE[story.disks[n][0]])
-            rows["erasure_records"].append((
-                number, story.id, disk_ids[story.key, n], event_id[story.id, seq], method, technique,
-                tool, version, "sampled" if method == "clear" else "full", result, stamp(start),
-                stamp(end), story.repairer, None, stamp(end)))
+                ("destroy", "shred", "shredder", "")
+                if destroyed
+                else WIPE[story.disks[n][0]]
+            )
+            rows["erasure_records"].append(
+                (
+                    number,
+                    story.id,
+                    disk_ids[story.key, n],
+                    event_id[story.id, seq],
+                    method,
+                    technique,
+                    tool,
+                    version,
+                    "sampled" if method == "clear" else "full",
+                    result,
+                    stamp(start),
+                    stamp(end),
+                    story.repairer,
+                    None,
+                    stamp(end),
+                )
+            )
         qcs.sort(key=_by_time)
         for number, (at, story, seq, items, grade) in enumerate(qcs, 1):
-            rows["qc_records"].append((number, story.id, event_id[story.id, seq], json.dumps(items),
-                                       grade, "", story.repairer, stamp(at)))
+            rows["qc_records"].append(
+                (
+                    number,
+                    story.id,
+                    event_id[story.id, seq],
+                    json.dumps(items),
+                    grade,
+                    "",
+                    story.repairer,
+                    stamp(at),
+                )
+            )
         loans.sort(key=_by_time)
         for number, (at, story, loan) in enumerate(loans, 1):
             closed = loan["closed"]
-            rows["loans"].append((
-                number, story.id, loan["borrower"], loan["location"], stamp(at),
-                self.due(loan["due"], story), loan["renewals"],
-                None if closed is None else stamp(story.start + timedelta(days=closed)), loan["outcome"]))
+            rows["loans"].append(
+                (
+                    number,
+                    story.id,
+                    loan["borrower"],
+                    loan["location"],
+                    stamp(at),
+                    self.due(loan["due"], story),
+                    loan["renewals"],
+                    None
+                    if closed is None
+                    else stamp(story.start + timedelta(days=closed)),
+                    loan["outcome"],
+                )
+            )
         rows["tag_counters"] = [(TAG_PREFIX, self.n)]
         self.final_states = Counter(story.state for story in stories)
         return rows
 
     @staticmethod
     def due(day: int, story: Story) -> str:
-        """Due dates are counted in days since intake until the story is placed in time."""
+        """A due date counted in days since intake, as the date it is."""
         return (story.start.date() + timedelta(days=day)).isoformat()
 
     def dated(self, payload: dict, story: Story) -> dict:
@@ -502,14 +763,18 @@ COLUMNS = {
     "borrowers": "id, code, organisation_id, display_name, contact, created_at",
     "donations": "id, donor_id, received_on, notes, created_at",
     "tag_counters": "prefix, last_number",
-    "devices": "id, asset_tag, kind, make, model, serial, specs, state, location_id, custodian_id, "
-               "donation_id, version, created_at, updated_at",
+    "devices": "id, asset_tag, kind, make, model, serial, specs, state, location_id, "
+    "custodian_id, donation_id, version, created_at, updated_at",
     "disks": "id, device_id, kind, model, serial, size_gb, data_bearing, added_at",
-    "workflow_events": "id, device_id, action, from_state, to_state, actor_id, location_id, at, payload",
-    "loans": "id, device_id, borrower_id, location_id, lent_at, due_on, renewals, closed_at, outcome",
-    "erasure_records": "id, device_id, disk_id, after_event_id, method, technique, tool, tool_version, "
-                       "verification, result, started_at, finished_at, operator_id, log_sha256, created_at",
-    "qc_records": "id, device_id, after_event_id, items, grade, notes, tester_id, created_at",
+    "workflow_events": "id, device_id, action, from_state, to_state, actor_id, "
+    "location_id, at, payload",
+    "loans": "id, device_id, borrower_id, location_id, lent_at, due_on, renewals, "
+    "closed_at, outcome",
+    "erasure_records": "id, device_id, disk_id, after_event_id, method, technique, tool, "
+    "tool_version, verification, result, started_at, finished_at, operator_id, "
+    "log_sha256, created_at",
+    "qc_records": "id, device_id, after_event_id, items, grade, notes, tester_id, "
+    "created_at",
 }
 ORDER = list(COLUMNS)  # parents before children
 SERIAL = [t for t in ORDER if t != "tag_counters"]
@@ -537,12 +802,15 @@ def fresh_database(url: str, replace: bool) -> None:
         return
     try:
         with engine.connect() as connection:
-            tables = connection.scalar(sa.text(
-                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"))
+            tables = connection.scalar(
+                sa.text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            )
     except sa.exc.OperationalError as exc:
         if "does not exist" not in str(exc):
             raise
-        server = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        server = sa.create_engine(
+            engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
         with server.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{engine.url.database}"'))
         server.dispose()
@@ -568,19 +836,27 @@ def load(connection: sa.Connection, rows: dict[str, list[tuple]]) -> None:
         else:
             marks = ", ".join("?" * len(columns.split(",")))
             for i in range(0, len(data), 50_000):
-                connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                                           data[i:i + 50_000])
-        print(f"  {table:16} {len(data):>9,} rows  {time.perf_counter() - started:6.1f} s", flush=True)
+                connection.exec_driver_sql(
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                    data[i : i + 50_000],
+                )
+        print(
+            f"  {table:16} {len(data):>9,} rows {time.perf_counter() - started:6.1f} s",
+            flush=True,
+        )
     if postgres:  # ids were given explicitly: move each sequence past them
         for table in SERIAL:
-            connection.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            last = f"(SELECT max(id) FROM {table})"  # noqa: S608 (our table names)
+            connection.execute(sa.text(f"SELECT setval({sequence}, {last})"))
 
 
 def analyse(engine: sa.Engine) -> None:
     """Statistics (and PostgreSQL's visibility map), as autovacuum would leave them."""
     if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        with engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
     else:
         with engine.begin() as connection:
@@ -597,8 +873,12 @@ def check_histories(connection: sa.Connection) -> int:
         if device is not None and replay(chain) != states.get(device):
             bad.append(device)
 
-    result = connection.execute(sa.text(
-        "SELECT device_id, action, from_state, to_state FROM workflow_events ORDER BY device_id, id"))
+    result = connection.execute(
+        sa.text(
+            "SELECT device_id, action, from_state, to_state FROM workflow_events "
+            "ORDER BY device_id, id"
+        )
+    )
     for device_id, action, source, target in result:
         if device_id != device:
             close()
@@ -611,12 +891,15 @@ def check_histories(connection: sa.Connection) -> int:
         last_to = target
     close()
     if bad:
-        sys.exit(f"{len(bad)} devices have a history that does not replay to their state, e.g. {bad[:5]}")
+        sys.exit(
+            f"{len(bad)} devices have a history that does not replay to their state, "
+            f"e.g. {bad[:5]}"
+        )
     return len(states)
 
 
 def check_guards(expect: dict[int, str], sample: int, seed: int) -> Counter:
-    """Ask the real workflow what a sample of devices allows: what the story says must be."""
+    """Ask the real workflow what a sample of devices allows: what their story says."""
     from assettrack import lifecycle
     from assettrack import workflow
     from assettrack.models import Device
@@ -626,7 +909,9 @@ def check_guards(expect: dict[int, str], sample: int, seed: int) -> Counter:
     outcomes = Counter()
     for device_id in picked:
         # By its tag, as the API finds it: the tags must be ones the service accepts.
-        tag = db.session.scalar(sa.select(Device.asset_tag).where(Device.id == device_id))
+        tag = db.session.scalar(
+            sa.select(Device.asset_tag).where(Device.id == device_id)
+        )
         device = find_device(tag)
         allowed = workflow.allowed(lifecycle.facts_for(device), "admin")
         wanted = expect[device_id]
@@ -637,27 +922,40 @@ def check_guards(expect: dict[int, str], sample: int, seed: int) -> Counter:
         else:
             ok = wanted in allowed
         if not ok:
-            sys.exit(f"device {device.asset_tag} ({device.state}): expected {wanted}, allowed {allowed}")
+            sys.exit(
+                f"device {device.asset_tag} ({device.state}): "
+                f"expected {wanted}, allowed {allowed}"
+            )
         outcomes[f"{device.state}: {wanted}"] += 1
         db.session.expunge_all()
     return outcomes
 
 
-def seed(target: str, devices: int, seed_value: int, today: date, replace: bool, sample: int) -> None:
+def seed(
+    target: str, devices: int, seed_value: int, today: date, replace: bool, sample: int
+) -> None:
     url = sqlalchemy_url(target)
     began = time.perf_counter()
     fresh_database(url, replace)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "TAG_PREFIX": TAG_PREFIX})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "TAG_PREFIX": TAG_PREFIX}
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-        print(f"migrated {db.engine.url.render_as_string(hide_password=True)}", flush=True)
+        print(
+            f"migrated {db.engine.url.render_as_string(hide_password=True)}", flush=True
+        )
         generator = Generator(devices, seed_value, today)
         rows = generator.build()
-        print(f"generated {len(rows['devices']):,} devices, {len(rows['workflow_events']):,} events "
-              f"in {time.perf_counter() - began:.0f} s; final states: "
-              + ", ".join(f"{k} {v}" for k, v in generator.final_states.most_common()), flush=True)
+        print(
+            f"generated {len(rows['devices']):,} devices, "
+            f"{len(rows['workflow_events']):,} events "
+            f"in {time.perf_counter() - began:.0f} s; final states: "
+            + ", ".join(f"{k} {v}" for k, v in generator.final_states.most_common()),
+            flush=True,
+        )
         with db.engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 connection.exec_driver_sql("PRAGMA cache_size=-500000")
@@ -667,24 +965,42 @@ def seed(target: str, devices: int, seed_value: int, today: date, replace: bool,
         print(f"loaded in {time.perf_counter() - began:.0f} s", flush=True)
         with db.engine.connect() as connection:
             checked = check_histories(connection)
-        print(f"replayed the history of all {checked:,} devices: each ends in the device's state")
+        print(
+            f"replayed the history of all {checked:,} devices: "
+            "each ends in the device's state"
+        )
         outcomes = check_guards(generator.expect, sample, seed_value)
-        print(f"asked the workflow about {sum(outcomes.values())} devices: "
-              + ", ".join(f"{k} ({v})" for k, v in sorted(outcomes.items())))
+        print(
+            f"asked the workflow about {sum(outcomes.values())} devices: "
+            + ", ".join(f"{k} ({v})" for k, v in sorted(outcomes.items()))
+        )
         db.engine.dispose()
     print(f"seeded in {time.perf_counter() - began:.0f} s")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("database", help="postgresql://... URL, sqlite:///... URL or a SQLite file path")
+    parser.add_argument(
+        "database", help="postgresql://... URL, sqlite:///... URL or a SQLite file path"
+    )
     parser.add_argument("--devices", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261129)
-    parser.add_argument("--today", type=date.fromisoformat, default=date.today(),
-                        help="the day histories end (default: today)")
-    parser.add_argument("--replace", action="store_true", help="drop what the database holds")
-    parser.add_argument("--check", type=int, default=2000, metavar="N",
-                        help="devices to ask the workflow about afterwards")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=date.today(),
+        help="the day histories end (default: today)",
+    )
+    parser.add_argument(
+        "--replace", action="store_true", help="drop what the database holds"
+    )
+    parser.add_argument(
+        "--check",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="devices to ask the workflow about afterwards",
+    )
     args = parser.parse_args()
     seed(args.database, args.devices, args.seed, args.today, args.replace, args.check)
 
