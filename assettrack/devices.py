@@ -54,7 +54,7 @@ def filtered(args: dict) -> sa.Select:
 def present(device: Device, user: User) -> Device:
     """Add what depends on the viewer: the actions open to them, the current loan."""
     device.allowed_actions = lifecycle.allowed_actions(device, user)
-    loan = lifecycle.open_loan(device)
+    loan = lifecycle.open_loan(device) if device.state == "lent" else None
     device.current_loan = loan and {
         "due_on": loan.due_on.isoformat(),
         "renewals": loan.renewals,

@@ -15,7 +15,13 @@ naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+# expire_on_commit off: a view answers with the device it just changed, and
+# reloading it (and its disks, location and the user) after every commit cost
+# three queries per action (bench/README.md).
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=naming_convention),
+    session_options={"expire_on_commit": False},
+)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 
 

@@ -81,28 +81,48 @@ def references(payload: dict, actor: User) -> References:
     return References(borrower, destination)
 
 
+def _history_positions(device: Device) -> tuple[dict[str, int], dict[int, int]]:
+    """Where the device's history stands, in one round trip.
+
+    The latest event id of each action the guards compare against, and per disk
+    the position of its latest passed erasure.
+    """
+    events = (
+        sa.select(
+            sa.literal_column("'event'"),
+            WorkflowEvent.action,
+            sa.func.max(WorkflowEvent.id),
+        )
+        .where(
+            WorkflowEvent.device_id == device.id,
+            WorkflowEvent.action.in_(_POSITIONS),
+        )
+        .group_by(WorkflowEvent.action)
+    )
+    erasures = (
+        sa.select(
+            sa.literal_column("'erasure'"),
+            sa.cast(ErasureRecord.disk_id, sa.String),
+            sa.func.max(ErasureRecord.after_event_id),
+        )
+        .where(ErasureRecord.device_id == device.id, ErasureRecord.result == "passed")
+        .group_by(ErasureRecord.disk_id)
+    )
+    positions, erased = {}, {}
+    for kind, key, position in db.session.execute(sa.union_all(events, erasures)):
+        if kind == "event":
+            positions[key] = position
+        else:
+            erased[int(key)] = position
+    return positions, erased
+
+
 def facts_for(
     device: Device, payload: dict | None = None, refs: References = References()
 ) -> DeviceFacts:
     """Everything the guards may look at, gathered in a handful of indexed queries."""
     payload = payload or {}
-    positions = dict(
-        db.session.execute(
-            sa.select(WorkflowEvent.action, sa.func.max(WorkflowEvent.id))
-            .where(
-                WorkflowEvent.device_id == device.id,
-                WorkflowEvent.action.in_(_POSITIONS),
-            )
-            .group_by(WorkflowEvent.action)
-        ).all()
-    )
-    erased = dict(
-        db.session.execute(
-            sa.select(ErasureRecord.disk_id, sa.func.max(ErasureRecord.after_event_id))
-            .where(ErasureRecord.device_id == device.id, ErasureRecord.result == "passed")
-            .group_by(ErasureRecord.disk_id)
-        ).all()
-    )
+    positions, erased = _history_positions(device)
     qc = None
     if device.state == State.qc:
         record = db.session.scalar(

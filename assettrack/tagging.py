@@ -1,6 +1,7 @@
 """Asset tags in the database: hand out the next one, find a device by one."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
@@ -60,6 +61,9 @@ def find_device(raw: str) -> Device | None:
 
     :raises TagError: not a tag, or its check character is wrong.
     """
-    return db.session.scalar(
-        sa.select(Device).where(Device.asset_tag == canonical_tag(raw))
+    select = (
+        sa.select(Device)
+        .where(Device.asset_tag == canonical_tag(raw))
+        .options(so.joinedload(Device.disks))  # one query, not two
     )
+    return db.session.execute(select).unique().scalar_one_or_none()
