@@ -57,8 +57,13 @@ class Plan:
         self.rng = random.Random(seed)
         engine = sa.create_engine(url)
         with engine.connect() as c:
-            q = lambda sql, **params: c.execute(sa.text(sql), params).all()  # noqa: E731
-            column = lambda sql, **params: [row[0] for row in q(sql, **params)]  # noqa: E731
+
+            def q(sql, **params):
+                return c.execute(sa.text(sql), params).all()
+
+            def column(sql, **params):
+                return [row[0] for row in q(sql, **params)]
+
             self.devices = c.scalar(sa.text("SELECT count(*) FROM devices"))
             self.events = c.scalar(sa.text("SELECT count(*) FROM workflow_events"))
             self.tags = column("SELECT asset_tag FROM devices ORDER BY id")
@@ -120,7 +125,7 @@ class Plan:
         action = ACTIONS[number % len(ACTIONS)]
         rng = self.rng
         if action == "transfer":
-            # Ping-pong: a few hundred ready devices move between digileenplekken.
+            # A ready device moves to another digileenplek (and may move again).
             i = rng.randrange(len(self.to_move))
             tag, here = self.to_move[i]
             there = rng.choice([d for d in self.desks if d != here])
@@ -212,14 +217,10 @@ class Server:
                     f"gunicorn exited ({self.process.returncode}):\n{self.output()}"
                 )
             try:
-                if (
-                    requests.get(self.base + "/bench/bare", timeout=5).status_code
-                    == 200
-                ):
+                answer = requests.get(self.base + "/bench/bare", timeout=5)
+                if answer.status_code == 200:
                     return
-            except (
-                requests.RequestException
-            ):  # not listening yet, or workers still booting
+            except requests.RequestException:  # not listening yet, or still booting
                 pass
             time.sleep(0.2)
         raise RuntimeError(
@@ -440,3 +441,5 @@ if __name__ == "__main__":
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit("interrupted; gunicorn stopped")

@@ -157,32 +157,15 @@ class World:
         self.workshops, self.digileenplekken = [], []
         for i, org in enumerate(self.workshop_orgs):
             town, code = PLACES[i % len(PLACES)]
-            places.append(
-                (
-                    len(places) + 1,
-                    f"Werkplaats {town} {i + 1}",
-                    "workshop",
-                    town,
-                    code,
-                    org,
-                )
-            )
+            name = f"Werkplaats {town} {i + 1}"
+            places.append((len(places) + 1, name, "workshop", town, code, org))
             self.workshops.append(len(places))
         for i, org in enumerate(self.desk_orgs):
             town, code = PLACES[i % len(PLACES)]
-            places.append(
-                (
-                    len(places) + 1,
-                    f"Digileenplek {town} {i + 1}",
-                    "lending",
-                    town,
-                    code,
-                    org,
-                )
-            )
+            name = f"Digileenplek {town} {i + 1}"
+            places.append((len(places) + 1, name, "lending", town, code, org))
             self.digileenplekken.append(len(places))
         places.append((len(places) + 1, "Magazijn Gent", "storage", "Gent", "9000", 1))
-        self.desk_org_of = dict(zip(self.digileenplekken, self.desk_orgs, strict=True))
         self.workshop_index = {loc: i for i, loc in enumerate(self.workshops)}
 
         users = self.rows["users"]
@@ -200,16 +183,8 @@ class World:
         for i, (loc, org) in enumerate(
             zip(self.digileenplekken, self.desk_orgs, strict=True)
         ):
-            users.append(
-                (
-                    len(users) + 1,
-                    f"desk{i + 1}@bench.example",
-                    "desk",
-                    org,
-                    True,
-                    created,
-                )
-            )
+            email = f"desk{i + 1}@bench.example"
+            users.append((len(users) + 1, email, "desk", org, True, created))
             self.desk_users[loc] = len(users)
         tokens = [
             (1, TOKENS["admin"]),
@@ -269,9 +244,8 @@ class Story:
             (kind, model[4] if n == 0 else 1000) for n, kind in enumerate(disk_kinds)
         ]
         self.events: list[list] = []  # [t, action, from, to, actor, location, payload]
-        self.erasures: list[
-            tuple
-        ] = []  # (t_start, t_end, disk no, event no, result, destroy)
+        # (started, finished, disk no, event no, result, destroyed)
+        self.erasures: list[tuple] = []
         self.qcs: list[tuple] = []  # (t, event no, items, grade)
         self.loans: list[dict] = []
         # What `workflow.allowed` must say at the end: an action it offers,
@@ -299,8 +273,9 @@ class Story:
         self.state = to
 
     # --- the lifecycle, as a repair partner and a lending desk live it ---
-    def register(self, donation_payload: dict) -> None:
-        self.step(INTAKE, "received", payload=donation_payload)
+    def register(self) -> None:
+        # The donation's id is known once the devices are in intake order.
+        self.step(INTAKE, "received", payload={"donation": None})
 
     def start_wipe(self) -> None:
         self.wait(0.5, 20)
@@ -444,11 +419,11 @@ class Story:
         """Days are kept relative until the story is placed in time."""
         return int(t // 1)
 
-    def tell(self, donation_payload: dict) -> None:
+    def tell(self) -> None:
         rng = self.rng
         cycles = rng.choices(list(CYCLE_WEIGHTS), weights=CYCLE_WEIGHTS.values())[0]
         final = rng.choices(list(FINAL_WEIGHTS), weights=FINAL_WEIGHTS.values())[0]
-        self.register(donation_payload)
+        self.register()
         for _ in range(cycles):
             self.refurbish_to_ready()
             self.loan_cycle()
@@ -460,9 +435,8 @@ class Story:
                 self.erase()
                 self.expect = "finish_wipe"
             else:
-                self.erase(
-                    disks=[]
-                )  # nothing recorded yet: finish_wipe must be refused
+                # Nothing recorded yet: finish_wipe must be refused.
+                self.erase(disks=[])
                 self.expect = "!finish_wipe"
         elif final == "refurbishing":
             self.start_wipe()
@@ -526,9 +500,7 @@ class Generator:
         stories = []
         for key in range(self.n):
             story = Story(key, self.world, rng)
-            story.tell(
-                {"donation": None}
-            )  # the donation id is known once devices are ordered
+            story.tell()
             # When the story ends: open states lately, end states any time in two years.
             back = (
                 rng.uniform(0, 700)
@@ -631,30 +603,10 @@ class Generator:
         # Event ids follow time across all devices, as they do in a live database.
         events.sort(key=lambda e: (e[0], e[1], e[2]))
         event_id = {}
-        for number, (
-            at,
-            device_id,
-            seq,
-            action,
-            source,
-            target,
-            actor,
-            location,
-            payload,
-        ) in enumerate(events, 1):
+        for number, (at, device_id, seq, *columns, payload) in enumerate(events, 1):
             event_id[device_id, seq] = number
             rows["workflow_events"].append(
-                (
-                    number,
-                    device_id,
-                    action,
-                    source,
-                    target,
-                    actor,
-                    location,
-                    stamp(at),
-                    json.dumps(payload),
-                )
+                (number, device_id, *columns, stamp(at), json.dumps(payload))
             )
         del events
 
@@ -770,8 +722,8 @@ COLUMNS = {
     "location_id, at, payload",
     "loans": "id, device_id, borrower_id, location_id, lent_at, due_on, renewals, "
     "closed_at, outcome",
-    "erasure_records": "id, device_id, disk_id, after_event_id, method, technique, tool, "
-    "tool_version, verification, result, started_at, finished_at, operator_id, "
+    "erasure_records": "id, device_id, disk_id, after_event_id, method, technique, "
+    "tool, tool_version, verification, result, started_at, finished_at, operator_id, "
     "log_sha256, created_at",
     "qc_records": "id, device_id, after_event_id, items, grade, notes, tester_id, "
     "created_at",

@@ -136,11 +136,14 @@ def _compact(text: str) -> str:
     return "".join(c for c in kept if unicodedata.category(c) != "Pd")  # dashes
 
 
-def _with_url_segment(readings: list[str]) -> list[str]:
-    """Each reading, preceded by its last path segment if it is a URL or path."""
+def _with_url_segment(readings: list[str], paths: bool) -> list[str]:
+    """Each reading, preceded by its last path segment if it is a URL (or path).
+
+    Bare paths only as typed: scanners read QR codes, which hold full URLs.
+    """
     out = []
     for reading in readings:
-        if "://" in reading or reading.startswith("/"):
+        if "://" in reading or (paths and reading.startswith("/")):
             path = reading.split("#")[0].split("?")[0].rstrip("/")
             out.append(unquote(path.rsplit("/", 1)[-1]))
         out.append(reading)
@@ -164,7 +167,7 @@ def parse_tag(raw: str, prefix: str | None = None, *, width: int = 6) -> ParsedT
     shown = repr(text if len(text) <= 40 else text[:40] + "…")
     errors: list[TagError] = []
     for repaired, readings in enumerate(([text], layout_candidates(text))):
-        for reading in _with_url_segment(readings):
+        for reading in _with_url_segment(readings, paths=not repaired):
             try:
                 tag = _read(_compact(reading), prefix, width, shown)
             except TagError as error:

@@ -268,6 +268,31 @@ def test_a_repaired_layout_never_excuses_a_wrong_check_character(
             parse_tag(typed, prefix)
 
 
+@settings(max_examples=100)
+@given(
+    number=numbers,
+    prefix=prefixes,
+    mix_up=st.sampled_from(sorted(MIX_UPS)),
+    where=st.integers(min_value=0),
+    new=st.sampled_from(SPEC_ALPHABET),
+    url=st.booleans(),
+)
+@example(302754264, "CC", "US scanner, Belgian AZERTY PC", 0, "8", False)
+@example(121119977, "LTER", "US scanner, Belgian AZERTY PC", 0, "8", False)
+def test_a_misread_tag_through_the_wrong_layout_finds_no_other_tag(
+    number, prefix, mix_up, where, new, url
+):
+    """A repair must never turn a misread into some other device's tag."""
+    tag = make_tag(number, prefix)
+    i = where % len(tag)
+    misread = tag[:i] + new + tag[i + 1 :]
+    if i == len(prefix) or misread == tag:
+        return
+    text = f"https://assettrack.example/t/{misread}" if url else misread
+    with pytest.raises(TagError):
+        parse_tag(type_through(text, *MIX_UPS[mix_up]))
+
+
 # --- what people and scanners type ------------------------------------------
 
 
