@@ -1,7 +1,7 @@
 """The application factory: a table of contents, doing no work itself."""
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
@@ -12,6 +12,7 @@ from assettrack import jobs
 from assettrack.errors import register_error_handlers
 from assettrack.extensions import db
 from assettrack.extensions import migrate
+from assettrack.tagging import check_tag_prefix
 from assettrack.workflow.checklist import QC_CHECKLIST
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -26,17 +27,25 @@ class IdConverter(IntegerConverter):
 
 def create_app(config: dict | None = None) -> Flask:
     instance = os.environ.get("ASSETTRACK_INSTANCE")
-    app = Flask("assettrack", instance_path=instance and str(Path(instance).resolve()), instance_relative_config=True)
+    app = Flask(
+        "assettrack",
+        instance_path=instance and str(Path(instance).resolve()),
+        instance_relative_config=True,
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(settings.from_environment(app.instance_path), QC_CHECKLIST=QC_CHECKLIST)
+    app.config.from_mapping(
+        settings.from_environment(app.instance_path), QC_CHECKLIST=QC_CHECKLIST
+    )
     app.config.from_mapping(config or {})
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        settings.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
     )
     app.json.sort_keys = False
     app.url_map.converters["id"] = IdConverter
     app.url_map.strict_slashes = False
 
+    check_tag_prefix(app.config["TAG_PREFIX"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     jobs.init_app(app)

@@ -17,7 +17,11 @@ from assettrack.models import User
 user_cli = AppGroup("user", help="Manage people who use assettrack.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 
-_ORG_KIND_FOR_ROLE = {"coordinator": "coordinator", "repair": "repair", "desk": "lending"}
+_ORG_KIND_FOR_ROLE = {
+    "coordinator": "coordinator",
+    "repair": "repair",
+    "desk": "lending",
+}
 
 
 @user_cli.command("create")
@@ -31,7 +35,9 @@ def create_user(email: str, role: str, org_name: str | None) -> None:
         raise click.ClickException(f"a user {email} exists already")
     organisation = None
     if org_name:
-        organisation = db.session.scalar(sa.select(Organisation).filter_by(name=org_name))
+        organisation = db.session.scalar(
+            sa.select(Organisation).filter_by(name=org_name)
+        )
         if organisation is None:
             kind = _ORG_KIND_FOR_ROLE.get(role, "coordinator")
             organisation = Organisation(name=org_name, kind=kind)
@@ -70,7 +76,9 @@ def worker_command(burst: bool) -> None:
 
     queue = jobs.queue(current_app)
     if queue is None:
-        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
+        raise click.ClickException(
+            "REDIS_URL is not set: jobs run inline, no worker needed"
+        )
     # SimpleWorker runs jobs in this process, so they share the app context and
     # never inherit forked database connections.
     SimpleWorker([queue], connection=queue.connection).work(burst=burst)

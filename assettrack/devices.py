@@ -46,7 +46,9 @@ def filtered(args: dict) -> sa.Select:
     if args.get("q"):
         columns = (Device.asset_tag, Device.serial, Device.make, Device.model)
         select = select.where(
-            sa.or_(*(column.icontains(args["q"], autoescape=True) for column in columns))
+            sa.or_(
+                *(column.icontains(args["q"], autoescape=True) for column in columns)
+            )
         )
     return select
 
@@ -66,7 +68,7 @@ def present(device: Device, user: User) -> Device:
 
 
 class _Shown:
-    """An event as one viewer sees it: its payload replaced, the stored event untouched."""
+    """An event as one viewer sees it: payload replaced, stored event untouched."""
 
     def __init__(self, event: WorkflowEvent, payload: dict):
         self._event, self.payload = event, payload

@@ -52,7 +52,9 @@ def _api_error(exc: ApiError):
 
 def _validation_error(exc: ValidationError):
     fields = exc.messages if isinstance(exc.messages, dict) else {"_body": exc.messages}
-    return error_response(422, "validation_error", "the request has invalid fields", {"fields": fields})
+    return error_response(
+        422, "validation_error", "the request has invalid fields", {"fields": fields}
+    )
 
 
 def _refused(exc: workflow.Refused):
@@ -67,20 +69,29 @@ def _refused(exc: workflow.Refused):
 
 
 def _invalid_payload(exc: workflow.InvalidPayload):
-    return error_response(422, "validation_error", "the action's payload is not acceptable", {"fields": exc.fields})
+    return error_response(
+        422,
+        "validation_error",
+        "the action's payload is not acceptable",
+        {"fields": exc.fields},
+    )
 
 
 def _refusal(exc: Refusal):
     if exc.status == 409:
         return error_response(409, "conflict", str(exc))
-    return error_response(exc.status, "validation_error", str(exc), {"fields": {exc.field: [str(exc)]}})
+    return error_response(
+        exc.status, "validation_error", str(exc), {"fields": {exc.field: [str(exc)]}}
+    )
 
 
 def _http_error(exc: HTTPException):
     status = exc.code or 500
     if request.path != "/api" and not request.path.startswith("/api/"):
         return exc
-    body, status = error_response(status, _CODES.get(status, "error"), exc.description or exc.name)
+    body, status = error_response(
+        status, _CODES.get(status, "error"), exc.description or exc.name
+    )
     # Keep what the exception says beside its page, e.g. a 405's Allow header.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     return body, status, headers
@@ -90,7 +101,9 @@ def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "something went wrong on our side; nothing was changed")
+    return error_response(
+        500, "internal_error", "something went wrong on our side; nothing was changed"
+    )
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -106,9 +119,17 @@ def register_error_handlers(app: Flask) -> None:
     )
     app.register_error_handler(
         Conflict,
-        lambda e: error_response(409, "conflict", "someone else changed this device first; nothing was changed, reload and try again"),
+        lambda e: error_response(
+            409,
+            "conflict",
+            "someone else changed this device first; nothing was changed,"
+            " reload and try again",
+        ),
     )
-    app.register_error_handler(TagError, lambda e: error_response(404, "not_found", str(e), {"tag_problem": e.code}))
+    app.register_error_handler(
+        TagError,
+        lambda e: error_response(404, "not_found", str(e), {"tag_problem": e.code}),
+    )
     app.register_error_handler(Refusal, _refusal)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -26,7 +26,7 @@ class Refusal(Exception):
 
 
 def _given_tag(raw: str) -> str:
-    """A pre-printed tag from the body: a typo in it is a field to correct, not a 404."""
+    """A pre-printed tag from the body: a typo in it is a field to fix, not a 404."""
     try:
         return canonical_tag(raw)
     except TagError as exc:
@@ -39,7 +39,10 @@ def register(data: dict, actor: User) -> Device:
     given = data.pop("asset_tag", None)
     if db.session.get(Location, data["location_id"]) is None:
         raise Refusal("location", "no such location")
-    if data.get("donation_id") is not None and db.session.get(Donation, data["donation_id"]) is None:
+    if (
+        data.get("donation_id") is not None
+        and db.session.get(Donation, data["donation_id"]) is None
+    ):
         raise Refusal("donation", "no such donation")
     try:
         tag = _given_tag(given) if given else next_asset_tag()

@@ -35,6 +35,8 @@ def loans(args: dict) -> sa.Select:
     if args.get("overdue") is True:
         select = select.where(Loan.closed_at.is_(None), Loan.due_on < date.today())
     if "open" in args:
-        closed = Loan.closed_at.is_(None) if args["open"] else Loan.closed_at.is_not(None)
+        closed = (
+            Loan.closed_at.is_(None) if args["open"] else Loan.closed_at.is_not(None)
+        )
         select = select.where(closed)
     return select

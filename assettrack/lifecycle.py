@@ -53,11 +53,14 @@ def open_loan(device: Device) -> Loan | None:
 
 
 def last_event_id(device: Device) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.max(WorkflowEvent.id)).where(
-            WorkflowEvent.device_id == device.id
+    return (
+        db.session.scalar(
+            sa.select(sa.func.max(WorkflowEvent.id)).where(
+                WorkflowEvent.device_id == device.id
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class References:
 
 
 def references(payload: dict, actor: User) -> References:
-    """Look up the payload's borrower and location; a desk finds only its own borrowers."""
+    """Look up the payload's borrower and location; a desk finds only its own."""
     borrower = None
     if code := payload.get("borrower"):
         select = sa.select(Borrower).where(Borrower.code == code)
@@ -180,7 +183,7 @@ def _lend(device: Device, payload: dict, refs: References) -> None:
 
 
 def _current_loan(device: Device) -> Loan:
-    """The loan a lent device's action changes; gone means another desk closed it first."""
+    """The loan a lent device's action changes; gone: another desk closed it first."""
     loan = open_loan(device)
     if loan is None:
         raise Conflict("the loan was closed by someone else")

@@ -16,6 +16,14 @@ from labels.tags import normalise_tag
 __all__ = ["TagError", "find_device", "next_asset_tag", "canonical_tag"]
 
 
+def check_tag_prefix(prefix: str) -> None:
+    """Refuse to start with a prefix no tag could be printed with."""
+    try:
+        make_tag(1, prefix=prefix)
+    except ValueError as exc:
+        raise ValueError(f"ASSETTRACK_TAG_PREFIX: {exc}") from None
+
+
 def _prefix() -> str:
     return current_app.config["TAG_PREFIX"]
 

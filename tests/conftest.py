@@ -27,16 +27,25 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _settings(database_url: str, **extra) -> dict:
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": None, **extra}
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": None,
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     """A database URL whose schema the migrations built, once per session."""
     if POSTGRES_URL:
-        engine = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        engine = sa.create_engine(
+            POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        )
         with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            connection.execute(
+                sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            )
         engine.dispose()
         url = POSTGRES_URL
     else:
@@ -95,7 +104,9 @@ class Api:
         return self.client.get(f"/api/v1{path}", headers=self.headers, **kwargs)
 
     def post(self, path: str, json=None, **kwargs):
-        return self.client.post(f"/api/v1{path}", headers=self.headers, json=json, **kwargs)
+        return self.client.post(
+            f"/api/v1{path}", headers=self.headers, json=json, **kwargs
+        )
 
     def act(self, tag: str, action: str, payload: dict | None = None):
         return self.post(f"/devices/{tag}/actions/{action}", json=payload or {})
@@ -112,14 +123,43 @@ class World:
             lending = Organisation(name="Bibliotheek De Krook", kind="lending")
             db.session.add_all([coordinator, repair, lending])
             db.session.flush()
-            self.workshop = Location(name="Werkplaats Gent", kind="workshop", municipality="Gent", postcode="9000", organisation_id=repair.id)
-            self.digileenplek = Location(name="De Krook", kind="lending", municipality="Gent", postcode="9000", organisation_id=lending.id)
-            self.storage = Location(name="Magazijn Gent", kind="storage", municipality="Gent", postcode="9000", organisation_id=coordinator.id)
+            self.workshop = Location(
+                name="Werkplaats Gent",
+                kind="workshop",
+                municipality="Gent",
+                postcode="9000",
+                organisation_id=repair.id,
+            )
+            self.digileenplek = Location(
+                name="De Krook",
+                kind="lending",
+                municipality="Gent",
+                postcode="9000",
+                organisation_id=lending.id,
+            )
+            self.storage = Location(
+                name="Magazijn Gent",
+                kind="storage",
+                municipality="Gent",
+                postcode="9000",
+                organisation_id=coordinator.id,
+            )
             db.session.add_all([self.workshop, self.digileenplek, self.storage])
             db.session.flush()
-            db.session.add(Borrower(code="B-0042", display_name="Lena", organisation_id=lending.id))
-            self.org_ids = {"coordinator": coordinator.id, "repair": repair.id, "desk": lending.id, "admin": coordinator.id}
-            self.location_ids = {"workshop": self.workshop.id, "digileenplek": self.digileenplek.id, "storage": self.storage.id}
+            db.session.add(
+                Borrower(code="B-0042", display_name="Lena", organisation_id=lending.id)
+            )
+            self.org_ids = {
+                "coordinator": coordinator.id,
+                "repair": repair.id,
+                "desk": lending.id,
+                "admin": coordinator.id,
+            }
+            self.location_ids = {
+                "workshop": self.workshop.id,
+                "digileenplek": self.digileenplek.id,
+                "storage": self.storage.id,
+            }
             db.session.commit()
         self.admin = self.person("admin")
         self.coordinator = self.person("coordinator")
@@ -128,15 +168,25 @@ class World:
 
     def person(self, role: str, email: str | None = None) -> Api:
         with self.app.app_context():
-            user = User(email=email or f"{role}@example.be", role=role, organisation_id=self.org_ids[role])
+            user = User(
+                email=email or f"{role}@example.be",
+                role=role,
+                organisation_id=self.org_ids[role],
+            )
             db.session.add(user)
             db.session.commit()
             return Api(self.client, issue_token(user), user.id)
 
     # Story helpers: what a repair partner does at the bench, through the API.
     def intake(self, **fields) -> dict:
-        body = {"kind": "laptop", "make": "Lenovo", "model": "ThinkPad T480", "serial": "PF1ABC",
-                "location": self.location_ids["workshop"], "disks": [{"kind": "ssd", "serial": "S1", "size_gb": 256}]}
+        body = {
+            "kind": "laptop",
+            "make": "Lenovo",
+            "model": "ThinkPad T480",
+            "serial": "PF1ABC",
+            "location": self.location_ids["workshop"],
+            "disks": [{"kind": "ssd", "serial": "S1", "size_gb": 256}],
+        }
         body.update(fields)
         response = self.repair.post("/devices", json=body)
         assert response.status_code == 201, response.get_json()
@@ -144,11 +194,15 @@ class World:
 
     def erase_all(self, device: dict) -> None:
         for disk in device["disks"]:
-            response = self.repair.post(f"/devices/{device['asset_tag']}/erasures", json=erasure(disk["id"]))
+            response = self.repair.post(
+                f"/devices/{device['asset_tag']}/erasures", json=erasure(disk["id"])
+            )
             assert response.status_code == 201, response.get_json()
 
     def record_qc(self, tag: str, grade: str = "A", **results) -> None:
-        response = self.repair.post(f"/devices/{tag}/qc", json=qc_record(grade, **results))
+        response = self.repair.post(
+            f"/devices/{tag}/qc", json=qc_record(grade, **results)
+        )
         assert response.status_code == 201, response.get_json()
 
     def ready_device(self, at: str = "digileenplek") -> dict:
@@ -162,12 +216,22 @@ class World:
         self.record_qc(tag)
         self.ok(self.repair.act(tag, "pass_qc"))
         if at != "workshop":
-            self.ok(self.coordinator.act(tag, "transfer", {"location": self.location_ids[at]}))
+            self.ok(
+                self.coordinator.act(
+                    tag, "transfer", {"location": self.location_ids[at]}
+                )
+            )
         return self.repair.get(f"/devices/{tag}").get_json()
 
     def lent_device(self) -> dict:
         device = self.ready_device()
-        self.ok(self.desk.act(device["asset_tag"], "lend", {"borrower": "B-0042", "due_date": in_days(30)}))
+        self.ok(
+            self.desk.act(
+                device["asset_tag"],
+                "lend",
+                {"borrower": "B-0042", "due_date": in_days(30)},
+            )
+        )
         return device
 
     @staticmethod
@@ -218,7 +282,15 @@ def seen(api: Api, tag: str) -> dict:
     return {"device": device.get_json(), "events": events.get_json()}
 
 
-def accepted(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, to: str) -> dict:
+def accepted(
+    world: World,
+    who: str,
+    tag: str,
+    action: str,
+    payload: dict | None = None,
+    *,
+    to: str,
+) -> dict:
     """`who` (a role in `world`) takes `action`: one new event, from the old state to `to`."""
     api = getattr(world, who)
     before = seen(api, tag)
@@ -229,12 +301,18 @@ def accepted(world: World, who: str, tag: str, action: str, payload: dict | None
     assert after["device"]["version"] == before["device"]["version"] + 1
     assert after["events"][:-1] == before["events"]
     event = after["events"][-1]
-    assert (event["action"], event["from_state"], event["to_state"], event["actor"]) == (
-        action, before["device"]["state"], to, f"{who}@example.be")
+    assert (
+        event["action"],
+        event["from_state"],
+        event["to_state"],
+        event["actor"],
+    ) == (action, before["device"]["state"], to, f"{who}@example.be")
     return after["device"]
 
 
-def _changes_nothing(world: World, who: str, tag: str, action: str, payload: dict | None, status: int) -> tuple[dict, dict]:
+def _changes_nothing(
+    world: World, who: str, tag: str, action: str, payload: dict | None, status: int
+) -> tuple[dict, dict]:
     api = getattr(world, who)
     before = seen(api, tag)
     response = api.act(tag, action, payload)
@@ -243,7 +321,15 @@ def _changes_nothing(world: World, who: str, tag: str, action: str, payload: dic
     return before["device"], response.get_json()["error"]
 
 
-def refused(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, reason: str) -> dict:
+def refused(
+    world: World,
+    who: str,
+    tag: str,
+    action: str,
+    payload: dict | None = None,
+    *,
+    reason: str,
+) -> dict:
     """`who` tries `action` and gets 409 illegal_transition saying `reason`; nothing changes."""
     device, error = _changes_nothing(world, who, tag, action, payload, 409)
     assert error["code"] == "illegal_transition"
@@ -255,14 +341,24 @@ def refused(world: World, who: str, tag: str, action: str, payload: dict | None 
     return details
 
 
-def invalid(world: World, who: str, tag: str, action: str, payload: dict | None = None, *, fields: dict) -> None:
+def invalid(
+    world: World,
+    who: str,
+    tag: str,
+    action: str,
+    payload: dict | None = None,
+    *,
+    fields: dict,
+) -> None:
     """`who` tries `action` with a bad payload: 422 naming exactly `fields`; nothing changes."""
     _, error = _changes_nothing(world, who, tag, action, payload, 422)
     assert error["code"] == "validation_error"
     assert error["details"]["fields"] == fields
 
 
-def forbidden(world: World, who: str, tag: str, action: str, payload: dict | None = None) -> None:
+def forbidden(
+    world: World, who: str, tag: str, action: str, payload: dict | None = None
+) -> None:
     """`who` may never take `action`: 403, nothing changes."""
     _, error = _changes_nothing(world, who, tag, action, payload, 403)
     assert error["code"] == "forbidden"

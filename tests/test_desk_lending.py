@@ -22,9 +22,17 @@ def lend(due_in_days: int = 30, borrower: str = "B-0042") -> dict:
 
 def test_a_desk_lends_a_ready_device_to_a_known_borrower(world):
     tag = world.ready_device()["asset_tag"]
-    assert seen(world.desk, tag)["device"]["allowed_actions"] == ["lend", "send_to_repair"]
+    assert seen(world.desk, tag)["device"]["allowed_actions"] == [
+        "lend",
+        "send_to_repair",
+    ]
     device = accepted(world, "desk", tag, "lend", lend(30), to="lent")
-    assert device["current_loan"] == {"due_on": in_days(30), "renewals": 0, "overdue": False, "borrower": "B-0042"}
+    assert device["current_loan"] == {
+        "due_on": in_days(30),
+        "renewals": 0,
+        "overdue": False,
+        "borrower": "B-0042",
+    }
     assert device["allowed_actions"] == ["renew", "return", "report_lost"]
     event = seen(world.desk, tag)["events"][-1]
     assert event["location"] == world.location_ids["digileenplek"]
@@ -32,40 +40,106 @@ def test_a_desk_lends_a_ready_device_to_a_known_borrower(world):
 
 def test_lending_is_refused_away_from_a_lending_location(world):
     tag = world.ready_device(at="workshop")["asset_tag"]
-    details = refused(world, "desk", tag, "lend", lend(),
-                      reason="the device is not at a lending location (Werkplaats Gent); transfer it first")
+    details = refused(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(),
+        reason="the device is not at a lending location (Werkplaats Gent); transfer it first",
+    )
     assert details["allowed"] == ["send_to_repair"]
     stored = world.ready_device(at="storage")["asset_tag"]
-    refused(world, "desk", stored, "lend", lend(), reason="not at a lending location (Magazijn Gent)")
+    refused(
+        world,
+        "desk",
+        stored,
+        "lend",
+        lend(),
+        reason="not at a lending location (Magazijn Gent)",
+    )
 
 
 def test_lending_to_an_unknown_borrower_names_the_borrower_field(world):
     tag = world.ready_device()["asset_tag"]
-    invalid(world, "desk", tag, "lend", lend(borrower="B-9999"), fields={"borrower": ["no such borrower"]})
+    invalid(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(borrower="B-9999"),
+        fields={"borrower": ["no such borrower"]},
+    )
 
 
 def test_lending_needs_a_due_date_in_the_future(world):
     tag = world.ready_device()["asset_tag"]
     for days in (-1, 0):
-        invalid(world, "desk", tag, "lend", lend(days), fields={"due_date": ["must be in the future"]})
-    invalid(world, "desk", tag, "lend", lend(367), fields={"due_date": ["must be within 366 days"]})
-    invalid(world, "desk", tag, "lend", {"borrower": "B-0042"}, fields={"due_date": ["Missing data for required field."]})
-    invalid(world, "desk", tag, "lend", {"borrower": "B-0042", "due_date": "next week"}, fields={"due_date": ["Not a valid date."]})
+        invalid(
+            world,
+            "desk",
+            tag,
+            "lend",
+            lend(days),
+            fields={"due_date": ["must be in the future"]},
+        )
+    invalid(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(367),
+        fields={"due_date": ["must be within 366 days"]},
+    )
+    invalid(
+        world,
+        "desk",
+        tag,
+        "lend",
+        {"borrower": "B-0042"},
+        fields={"due_date": ["Missing data for required field."]},
+    )
+    invalid(
+        world,
+        "desk",
+        tag,
+        "lend",
+        {"borrower": "B-0042", "due_date": "next week"},
+        fields={"due_date": ["Not a valid date."]},
+    )
     accepted(world, "desk", tag, "lend", lend(1), to="lent")
 
 
 def test_an_unknown_borrower_and_a_past_date_are_answered_together(world):
     tag = world.ready_device()["asset_tag"]
-    invalid(world, "desk", tag, "lend", lend(-3, borrower="B-0000"),
-            fields={"borrower": ["no such borrower"], "due_date": ["must be in the future"]})
+    invalid(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(-3, borrower="B-0000"),
+        fields={
+            "borrower": ["no such borrower"],
+            "due_date": ["must be in the future"],
+        },
+    )
 
 
 def test_a_device_with_a_disk_added_after_its_wipe_is_not_lent(world):
     device = world.ready_device()
     tag = device["asset_tag"]
-    response = world.repair.post(f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "H7"})
+    response = world.repair.post(
+        f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "H7"}
+    )
     assert response.status_code == 201
-    refused(world, "desk", tag, "lend", lend(), reason="disk added since the last wipe, not erased: hdd H7")
+    refused(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(),
+        reason="disk added since the last wipe, not erased: hdd H7",
+    )
 
 
 def test_only_a_desk_or_an_admin_lends(world):
@@ -77,7 +151,14 @@ def test_only_a_desk_or_an_admin_lends(world):
 
 def test_a_device_not_ready_is_not_lent(world):
     tag = world.intake()["asset_tag"]
-    refused(world, "desk", tag, "lend", lend(), reason="not possible while the device is received")
+    refused(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(),
+        reason="not possible while the device is received",
+    )
 
 
 # --- renewing ---------------------------------------------------------------------------------
@@ -85,29 +166,78 @@ def test_a_device_not_ready_is_not_lent(world):
 
 def test_a_loan_is_renewed_to_a_later_date_at_most_twice(world):
     tag = world.lent_device()["asset_tag"]  # due in 30 days
-    invalid(world, "desk", tag, "renew", {"due_date": in_days(30)},
-            fields={"due_date": [f"must be later than the current due date {in_days(30)}"]})
-    invalid(world, "desk", tag, "renew", {"due_date": in_days(20)},
-            fields={"due_date": [f"must be later than the current due date {in_days(30)}"]})
+    invalid(
+        world,
+        "desk",
+        tag,
+        "renew",
+        {"due_date": in_days(30)},
+        fields={"due_date": [f"must be later than the current due date {in_days(30)}"]},
+    )
+    invalid(
+        world,
+        "desk",
+        tag,
+        "renew",
+        {"due_date": in_days(20)},
+        fields={"due_date": [f"must be later than the current due date {in_days(30)}"]},
+    )
     device = accepted(world, "desk", tag, "renew", {"due_date": in_days(45)}, to="lent")
-    assert (device["current_loan"]["due_on"], device["current_loan"]["renewals"]) == (in_days(45), 1)
+    assert (device["current_loan"]["due_on"], device["current_loan"]["renewals"]) == (
+        in_days(45),
+        1,
+    )
     device = accepted(world, "desk", tag, "renew", {"due_date": in_days(60)}, to="lent")
-    assert (device["current_loan"]["due_on"], device["current_loan"]["renewals"]) == (in_days(60), 2)
+    assert (device["current_loan"]["due_on"], device["current_loan"]["renewals"]) == (
+        in_days(60),
+        2,
+    )
     assert device["allowed_actions"] == ["return", "report_lost"]
-    details = refused(world, "desk", tag, "renew", {"due_date": in_days(90)}, reason="renewal limit reached (2)")
+    details = refused(
+        world,
+        "desk",
+        tag,
+        "renew",
+        {"due_date": in_days(90)},
+        reason="renewal limit reached (2)",
+    )
     assert details["allowed"] == ["return", "report_lost"]
-    assert [e["action"] for e in seen(world.desk, tag)["events"]][-3:] == ["lend", "renew", "renew"]
+    assert [e["action"] for e in seen(world.desk, tag)["events"]][-3:] == [
+        "lend",
+        "renew",
+        "renew",
+    ]
 
 
 def test_a_renewal_cannot_stretch_a_loan_beyond_the_longest_loan(world):
     tag = world.lent_device()["asset_tag"]
-    invalid(world, "desk", tag, "renew", {"due_date": in_days(400)}, fields={"due_date": ["must be within 366 days"]})
+    invalid(
+        world,
+        "desk",
+        tag,
+        "renew",
+        {"due_date": in_days(400)},
+        fields={"due_date": ["must be within 366 days"]},
+    )
 
 
 def test_only_a_lent_device_is_renewed(world):
     tag = world.ready_device()["asset_tag"]
-    refused(world, "desk", tag, "renew", {"due_date": in_days(40)}, reason="not possible while the device is ready")
-    forbidden(world, "repair", world.lent_device()["asset_tag"], "renew", {"due_date": in_days(40)})
+    refused(
+        world,
+        "desk",
+        tag,
+        "renew",
+        {"due_date": in_days(40)},
+        reason="not possible while the device is ready",
+    )
+    forbidden(
+        world,
+        "repair",
+        world.lent_device()["asset_tag"],
+        "renew",
+        {"due_date": in_days(40)},
+    )
 
 
 # --- returning and losing -------------------------------------------------------------------
@@ -117,10 +247,22 @@ def test_a_returned_device_must_be_wiped_again_before_the_next_loan(world):
     tag = world.lent_device()["asset_tag"]
     device = accepted(world, "desk", tag, "return", to="returned")
     assert device["current_loan"] is None
-    refused(world, "desk", tag, "return", reason="not possible while the device is returned")
-    details = refused(world, "desk", tag, "lend", lend(), reason="not possible while the device is returned")
+    refused(
+        world, "desk", tag, "return", reason="not possible while the device is returned"
+    )
+    details = refused(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(),
+        reason="not possible while the device is returned",
+    )
     assert details["allowed"] == ["send_to_repair"]
-    assert seen(world.repair, tag)["device"]["allowed_actions"] == ["start_wipe", "send_to_repair"]
+    assert seen(world.repair, tag)["device"]["allowed_actions"] == [
+        "start_wipe",
+        "send_to_repair",
+    ]
 
 
 def test_the_loan_is_closed_when_the_device_comes_back(world):
@@ -143,7 +285,14 @@ def test_a_lost_device_stays_lost(world):
         "transfer": {"location": world.location_ids["storage"]},
     }
     for action in ACTIONS:
-        details = refused(world, "admin", tag, action, payloads.get(action), reason="not possible while the device is lost")
+        details = refused(
+            world,
+            "admin",
+            tag,
+            action,
+            payloads.get(action),
+            reason="not possible while the device is lost",
+        )
         assert details["allowed"] == []
 
 
@@ -158,28 +307,73 @@ def test_a_coordinator_may_report_a_device_lost(world):
 def test_a_coordinator_moves_a_ready_device_to_a_digileenplek(world):
     tag = world.ready_device(at="workshop")["asset_tag"]
     destination = world.location_ids["digileenplek"]
-    device = accepted(world, "coordinator", tag, "transfer", {"location": destination}, to="ready")
+    device = accepted(
+        world, "coordinator", tag, "transfer", {"location": destination}, to="ready"
+    )
     assert device["location"]["id"] == destination
     event = seen(world.coordinator, tag)["events"][-1]
     assert event["payload"] == {"location": destination}
-    assert event["location"] == destination, "the transfer event says where the device went"
+    assert event["location"] == destination, (
+        "the transfer event says where the device went"
+    )
     accepted(world, "desk", tag, "lend", lend(), to="lent")
 
 
 def test_a_transfer_needs_a_known_other_place(world):
     tag = world.ready_device()["asset_tag"]
-    invalid(world, "coordinator", tag, "transfer", {"location": world.location_ids["digileenplek"]},
-            fields={"location": ["the device is already there"]})
-    invalid(world, "coordinator", tag, "transfer", {"location": 9999}, fields={"location": ["no such location"]})
-    invalid(world, "coordinator", tag, "transfer", {}, fields={"location": ["Missing data for required field."]})
-    invalid(world, "coordinator", tag, "transfer", {"location": "De Krook"}, fields={"location": ["Not a valid integer."]})
+    invalid(
+        world,
+        "coordinator",
+        tag,
+        "transfer",
+        {"location": world.location_ids["digileenplek"]},
+        fields={"location": ["the device is already there"]},
+    )
+    invalid(
+        world,
+        "coordinator",
+        tag,
+        "transfer",
+        {"location": 9999},
+        fields={"location": ["no such location"]},
+    )
+    invalid(
+        world,
+        "coordinator",
+        tag,
+        "transfer",
+        {},
+        fields={"location": ["Missing data for required field."]},
+    )
+    invalid(
+        world,
+        "coordinator",
+        tag,
+        "transfer",
+        {"location": "De Krook"},
+        fields={"location": ["Not a valid integer."]},
+    )
 
 
 def test_only_a_ready_device_is_moved_and_not_by_a_desk(world):
     tag = world.lent_device()["asset_tag"]
-    refused(world, "coordinator", tag, "transfer", {"location": world.location_ids["storage"]},
-            reason="not possible while the device is lent")
+    refused(
+        world,
+        "coordinator",
+        tag,
+        "transfer",
+        {"location": world.location_ids["storage"]},
+        reason="not possible while the device is lent",
+    )
     ready = world.ready_device()["asset_tag"]
-    forbidden(world, "desk", ready, "transfer", {"location": world.location_ids["storage"]})
-    accepted(world, "repair", ready, "transfer", {"location": world.location_ids["storage"]}, to="ready")
-
+    forbidden(
+        world, "desk", ready, "transfer", {"location": world.location_ids["storage"]}
+    )
+    accepted(
+        world,
+        "repair",
+        ready,
+        "transfer",
+        {"location": world.location_ids["storage"]},
+        to="ready",
+    )

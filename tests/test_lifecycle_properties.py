@@ -40,7 +40,11 @@ DEVICES = 3
 # Disks at intake: one SSD; an SSD, an HDD and a DVD drive; none recorded yet.
 INTAKE_DISKS = (
     [{"kind": "ssd", "serial": "S1"}],
-    [{"kind": "ssd", "serial": "S2"}, {"kind": "hdd", "serial": "H2"}, {"kind": "other", "model": "DVD", "data_bearing": False}],
+    [
+        {"kind": "ssd", "serial": "S2"},
+        {"kind": "hdd", "serial": "H2"},
+        {"kind": "other", "model": "DVD", "data_bearing": False},
+    ],
     [],
 )
 
@@ -90,8 +94,13 @@ steps = st.lists(
         st.builds(Advance, st.integers(0, DEVICES - 1)),
         st.builds(Advance, st.integers(0, DEVICES - 1)),
         st.builds(Detour, st.integers(0, DEVICES - 1)),
-        st.builds(Random, st.sampled_from(ACTIONS + RECORDS), st.integers(0, DEVICES - 1),
-                  st.sampled_from(ROLES), st.integers(0, 11)),
+        st.builds(
+            Random,
+            st.sampled_from(ACTIONS + RECORDS),
+            st.integers(0, DEVICES - 1),
+            st.sampled_from(ROLES),
+            st.integers(0, 11),
+        ),
     ),
     min_size=20,
     max_size=60,
@@ -101,27 +110,60 @@ steps = st.lists(
 def payload_choices(world, kind: str, disks: tuple[int, ...]) -> list[dict]:
     places = world.location_ids
     choices = {
-        "lend": [{"borrower": "B-0042", "due_date": in_days(30)}, {"borrower": "B-0042", "due_date": in_days(1)},
-                 {"borrower": "B-9999", "due_date": in_days(30)}, {"borrower": "B-0042", "due_date": in_days(0)},
-                 {"borrower": "B-0042", "due_date": in_days(-1)}, {"borrower": "B-0042", "due_date": in_days(400)},
-                 {"borrower": "B-0042"}],
+        "lend": [
+            {"borrower": "B-0042", "due_date": in_days(30)},
+            {"borrower": "B-0042", "due_date": in_days(1)},
+            {"borrower": "B-9999", "due_date": in_days(30)},
+            {"borrower": "B-0042", "due_date": in_days(0)},
+            {"borrower": "B-0042", "due_date": in_days(-1)},
+            {"borrower": "B-0042", "due_date": in_days(400)},
+            {"borrower": "B-0042"},
+        ],
         "renew": [{"due_date": in_days(d)} for d in (45, 60, 90, 20, 0, 500)] + [{}],
-        "send_to_repair": [{"reason": "fan rattles"}, {"reason": ""}, {"reason": "  "}, {}],
+        "send_to_repair": [
+            {"reason": "fan rattles"},
+            {"reason": ""},
+            {"reason": "  "},
+            {},
+        ],
         "fail_qc": [{"failed_items": ["battery"]}, {}, {"failed_items": []}],
-        "transfer": [{"location": places["digileenplek"]}, {"location": places["storage"]},
-                     {"location": places["workshop"]}, {"location": 99999}, {}],
+        "transfer": [
+            {"location": places["digileenplek"]},
+            {"location": places["storage"]},
+            {"location": places["workshop"]},
+            {"location": 99999},
+            {},
+        ],
         "scrap": [{}, {"reason": "mainboard dead"}],
-        "erase": [erasure(disk, result, method) for disk in (*disks, 99999)
-                  for result, method in (("passed", "purge"), ("failed", "clear"), ("passed", "destroy"))],
-        "record_qc": [qc_record(), qc_record(battery="fail"), qc_record(None), qc_record("C", webcam="fail")],
-        "add_disk": [{"kind": "hdd", "serial": "H9"}, {"kind": "other", "model": "DVD", "data_bearing": False}],
+        "erase": [
+            erasure(disk, result, method)
+            for disk in (*disks, 99999)
+            for result, method in (
+                ("passed", "purge"),
+                ("failed", "clear"),
+                ("passed", "destroy"),
+            )
+        ],
+        "record_qc": [
+            qc_record(),
+            qc_record(battery="fail"),
+            qc_record(None),
+            qc_record("C", webcam="fail"),
+        ],
+        "add_disk": [
+            {"kind": "hdd", "serial": "H9"},
+            {"kind": "other", "model": "DVD", "data_bearing": False},
+        ],
     }
     return choices.get(kind, [{}, {"note": "done at the bench"}])
 
 
 def _mark(device: Device) -> Mark:
     events = db.session.scalar(
-        sa.select(sa.func.count()).select_from(WorkflowEvent).filter_by(device_id=device.id))
+        sa.select(sa.func.count())
+        .select_from(WorkflowEvent)
+        .filter_by(device_id=device.id)
+    )
     return Mark(device.state, device.version, events)
 
 
@@ -147,13 +189,18 @@ def lent_only_with_erased_disks(app, tag: str) -> None:
     with app.app_context():
         device = db.session.scalar(sa.select(Device).filter_by(asset_tag=tag))
         wipe_began = db.session.scalar(
-            sa.select(sa.func.max(WorkflowEvent.id)).filter_by(device_id=device.id, action="start_wipe"))
+            sa.select(sa.func.max(WorkflowEvent.id)).filter_by(
+                device_id=device.id, action="start_wipe"
+            )
+        )
         assert wipe_began is not None
         for disk in device.disks:
             if disk.data_bearing:
                 assert db.session.scalar(
-                    sa.select(ErasureRecord.id).filter_by(disk_id=disk.id, result="passed")
-                    .where(ErasureRecord.after_event_id >= wipe_began).limit(1)
+                    sa.select(ErasureRecord.id)
+                    .filter_by(disk_id=disk.id, result="passed")
+                    .where(ErasureRecord.after_event_id >= wipe_began)
+                    .limit(1)
                 ), f"{tag} lent with {disk.label} not erased since its wipe began"
 
 
@@ -162,7 +209,9 @@ class Run:
 
     def __init__(self, app, world):
         self.app, self.world = app, world
-        self.tags = [world.intake(disks=list(disks))["asset_tag"] for disks in INTAKE_DISKS]
+        self.tags = [
+            world.intake(disks=list(disks))["asset_tag"] for disks in INTAKE_DISKS
+        ]
         # per device: (action, from, to, actor) of every accepted action, in order
         self.accepted: dict[str, list[tuple]] = {tag: [] for tag in self.tags}
 
@@ -179,8 +228,13 @@ class Run:
             assert action in now.allowed, "an accepted action was not offered"
             assert after.state == target_of(transition, State(before.state))
             assert response.get_json()["state"] == after.state
-            assert (after.version, after.events) == (before.version + 1, before.events + 1)
-            self.accepted[tag].append((action, before.state, after.state, f"{role}@example.be"))
+            assert (after.version, after.events) == (
+                before.version + 1,
+                before.events + 1,
+            )
+            self.accepted[tag].append(
+                (action, before.state, after.state, f"{role}@example.be")
+            )
             if action == "lend":
                 lent_only_with_erased_disks(self.app, tag)
             return True
@@ -196,8 +250,14 @@ class Run:
             if before.state in transition.sources:
                 assert action not in now.allowed, "a refused action was offered"
             else:
-                assert details["reason"] == f"not possible while the device is {before.state}"
-        elif response.status_code == 422 and error["message"] == "the action's payload is not acceptable":
+                assert (
+                    details["reason"]
+                    == f"not possible while the device is {before.state}"
+                )
+        elif (
+            response.status_code == 422
+            and error["message"] == "the action's payload is not acceptable"
+        ):
             # the device may take the action; this payload may not
             assert permitted and action in now.allowed
             assert error["details"]["fields"]
@@ -254,11 +314,18 @@ class Run:
         elif state == State.qc:
             self.record(tag, "record_qc", "repair", qc_record())
         elif state == State.ready and not now.at_lending_place:
-            self.act(tag, "transfer", "coordinator", {"location": self.world.location_ids["digileenplek"]})
+            self.act(
+                tag,
+                "transfer",
+                "coordinator",
+                {"location": self.world.location_ids["digileenplek"]},
+            )
         elif state == State.ready and "lend" not in now.allowed:
             self.erase_all(tag)  # a disk added since the wipe
         elif state == State.ready:
-            self.act(tag, "lend", "desk", {"borrower": "B-0042", "due_date": in_days(30)})
+            self.act(
+                tag, "lend", "desk", {"borrower": "B-0042", "due_date": in_days(30)}
+            )
         elif state == State.lent:
             self.act(tag, "return", "desk", {})
         elif state == State.repair:
@@ -276,11 +343,16 @@ class Run:
             event(f"a device ended {state}")
             event(f"a device was lent {actions.count('lend')} times")
             assert events[0]["action"] == INTAKE and events[0]["from_state"] is None
-            assert [(e["action"], e["from_state"], e["to_state"], e["actor"]) for e in events[1:]] == self.accepted[tag]
+            assert [
+                (e["action"], e["from_state"], e["to_state"], e["actor"])
+                for e in events[1:]
+            ] == self.accepted[tag]
             assert replay(actions) == State(state)
             for earlier, later in zip(events, events[1:], strict=False):
                 assert later["from_state"] == earlier["to_state"]
-                assert later["to_state"] == target_of(BY_ACTION[later["action"]], State(later["from_state"]))
+                assert later["to_state"] == target_of(
+                    BY_ACTION[later["action"]], State(later["from_state"])
+                )
             exposed = False  # someone's data may be on the device
             for action in actions:
                 if action in (INTAKE, "return"):
@@ -288,7 +360,9 @@ class Run:
                 elif action == "finish_wipe":
                     exposed = False
                 elif action in ("submit_qc", "lend"):
-                    assert not exposed, f"{tag} reached {action} without a wipe since it came in: {actions}"
+                    assert not exposed, (
+                        f"{tag} reached {action} without a wipe since it came in: {actions}"
+                    )
                 elif action == "finish_repair" and exposed and "return" in actions:
                     event("a returned device was repaired before its wipe")
 

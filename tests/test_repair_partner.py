@@ -23,8 +23,12 @@ TWO_DISKS = [
 ]
 
 
-def erase(world, tag: str, disk_id: int, result: str = "passed", method: str = "purge") -> None:
-    response = world.repair.post(f"/devices/{tag}/erasures", json=erasure(disk_id, result, method))
+def erase(
+    world, tag: str, disk_id: int, result: str = "passed", method: str = "purge"
+) -> None:
+    response = world.repair.post(
+        f"/devices/{tag}/erasures", json=erasure(disk_id, result, method)
+    )
     assert response.status_code == 201, response.get_json()
 
 
@@ -58,10 +62,16 @@ def test_a_registered_device_starts_its_history_as_received(world):
     device = seen(world.repair, tag)
     assert device["device"]["state"] == "received"
     [event] = device["events"]
-    assert (event["action"], event["from_state"], event["to_state"], event["actor"]) == (
-        "register", None, "received", "repair@example.be")
+    assert (
+        event["action"],
+        event["from_state"],
+        event["to_state"],
+        event["actor"],
+    ) == ("register", None, "received", "repair@example.be")
     assert device["device"]["allowed_actions"] == ["start_wipe", "send_to_repair"]
-    assert world.desk.get(f"/devices/{tag}").get_json()["allowed_actions"] == ["send_to_repair"]
+    assert world.desk.get(f"/devices/{tag}").get_json()["allowed_actions"] == [
+        "send_to_repair"
+    ]
 
 
 def test_a_repair_partner_takes_a_device_from_intake_to_ready(world):
@@ -82,9 +92,21 @@ def test_a_repair_partner_takes_a_device_from_intake_to_ready(world):
 def test_an_action_in_the_wrong_state_is_refused_with_what_is_possible_now(world):
     tag = world.intake()["asset_tag"]
     accepted(world, "repair", tag, "start_wipe", to="wiping")
-    details = refused(world, "repair", tag, "start_wipe", reason="not possible while the device is wiping")
+    details = refused(
+        world,
+        "repair",
+        tag,
+        "start_wipe",
+        reason="not possible while the device is wiping",
+    )
     assert details["allowed"] == ["send_to_repair"]
-    refused(world, "repair", tag, "pass_qc", reason="not possible while the device is wiping")
+    refused(
+        world,
+        "repair",
+        tag,
+        "pass_qc",
+        reason="not possible while the device is wiping",
+    )
 
 
 def test_a_lending_desk_may_not_wipe_check_or_repair_a_device(world):
@@ -114,10 +136,22 @@ def test_a_wipe_finishes_only_when_every_data_bearing_disk_has_a_passed_erasure(
     tag = device["asset_tag"]
     ssd, hdd, _optical = (d["id"] for d in device["disks"])
     accepted(world, "repair", tag, "start_wipe", to="wiping")
-    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: ssd S1, hdd H1")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no passed erasure in this wipe cycle for: ssd S1, hdd H1",
+    )
     erase(world, tag, ssd)
     erase(world, tag, hdd, result="failed")
-    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: hdd H1")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no passed erasure in this wipe cycle for: hdd H1",
+    )
     erase(world, tag, hdd)
     assert "finish_wipe" in seen(world.repair, tag)["device"]["allowed_actions"]
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
@@ -126,9 +160,21 @@ def test_a_wipe_finishes_only_when_every_data_bearing_disk_has_a_passed_erasure(
 def test_a_device_without_recorded_disks_cannot_finish_its_wipe(world):
     tag = world.intake(disks=[])["asset_tag"]
     accepted(world, "repair", tag, "start_wipe", to="wiping")
-    refused(world, "repair", tag, "finish_wipe", reason="no data-bearing disk is recorded for this device")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no data-bearing disk is recorded for this device",
+    )
     disk = add_disk(world, tag, kind="emmc", serial="E1")
-    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: emmc E1")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no passed erasure in this wipe cycle for: emmc E1",
+    )
     erase(world, tag, disk["id"])
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
 
@@ -137,7 +183,13 @@ def test_an_erasure_from_before_the_loan_does_not_count_after_the_return(world):
     tag = world.lent_device()["asset_tag"]
     accepted(world, "desk", tag, "return", to="returned")
     accepted(world, "repair", tag, "start_wipe", to="wiping")
-    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: ssd S1")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no passed erasure in this wipe cycle for: ssd S1",
+    )
     world.erase_all(seen(world.repair, tag)["device"])
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
 
@@ -148,7 +200,13 @@ def test_an_erasure_from_before_the_loan_does_not_count_after_the_return(world):
 def test_submitting_for_qc_is_refused_when_a_disk_was_added_after_the_wipe(world):
     tag = wiped(world)["asset_tag"]
     disk = add_disk(world, tag, kind="nvme", serial="N2")
-    refused(world, "repair", tag, "submit_qc", reason="disk added since the last wipe, not erased: nvme N2")
+    refused(
+        world,
+        "repair",
+        tag,
+        "submit_qc",
+        reason="disk added since the last wipe, not erased: nvme N2",
+    )
     erase(world, tag, disk["id"])
     accepted(world, "repair", tag, "submit_qc", to="qc")
 
@@ -156,9 +214,22 @@ def test_submitting_for_qc_is_refused_when_a_disk_was_added_after_the_wipe(world
 def test_a_new_device_repaired_before_its_wipe_is_wiped_before_qc(world):
     device = world.intake()
     tag = device["asset_tag"]
-    accepted(world, "repair", tag, "send_to_repair", {"reason": "does not power on"}, to="repair")
+    accepted(
+        world,
+        "repair",
+        tag,
+        "send_to_repair",
+        {"reason": "does not power on"},
+        to="repair",
+    )
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
-    details = refused(world, "repair", tag, "submit_qc", reason="not wiped since it was last received or returned")
+    details = refused(
+        world,
+        "repair",
+        tag,
+        "submit_qc",
+        reason="not wiped since it was last received or returned",
+    )
     assert "start_wipe" in details["allowed"]
     accepted(world, "repair", tag, "start_wipe", to="wiping")
     world.erase_all(device)
@@ -169,11 +240,25 @@ def test_a_new_device_repaired_before_its_wipe_is_wiped_before_qc(world):
 def test_a_disk_added_while_refurbishing_is_wiped_before_qc(world):
     device = wiped(world)
     tag = device["asset_tag"]
-    added = world.repair.post(f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "WD-NEW"})
+    added = world.repair.post(
+        f"/devices/{tag}/disks", json={"kind": "hdd", "serial": "WD-NEW"}
+    )
     assert added.status_code == 201, added.get_json()
-    refused(world, "repair", tag, "submit_qc", reason="disk added since the last wipe, not erased: hdd WD-NEW")
+    refused(
+        world,
+        "repair",
+        tag,
+        "submit_qc",
+        reason="disk added since the last wipe, not erased: hdd WD-NEW",
+    )
     accepted(world, "repair", tag, "start_wipe", to="wiping")
-    refused(world, "repair", tag, "finish_wipe", reason="no passed erasure in this wipe cycle for: ssd S1, hdd WD-NEW")
+    refused(
+        world,
+        "repair",
+        tag,
+        "finish_wipe",
+        reason="no passed erasure in this wipe cycle for: ssd S1, hdd WD-NEW",
+    )
     world.erase_all(world.repair.get(f"/devices/{tag}").get_json())
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
     accepted(world, "repair", tag, "submit_qc", to="qc")
@@ -182,14 +267,29 @@ def test_a_disk_added_while_refurbishing_is_wiped_before_qc(world):
 def test_a_returned_device_repaired_before_its_wipe_cannot_go_to_qc(world):
     tag = world.lent_device()["asset_tag"]
     accepted(world, "desk", tag, "return", to="returned")
-    accepted(world, "desk", tag, "send_to_repair", {"reason": "cracked screen"}, to="repair")
+    accepted(
+        world, "desk", tag, "send_to_repair", {"reason": "cracked screen"}, to="repair"
+    )
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
-    refused(world, "repair", tag, "submit_qc", reason="not wiped since it was last received or returned")
+    refused(
+        world,
+        "repair",
+        tag,
+        "submit_qc",
+        reason="not wiped since it was last received or returned",
+    )
 
 
 def test_a_wiped_device_back_from_repair_goes_to_qc(world):
     tag = wiped(world)["asset_tag"]
-    accepted(world, "repair", tag, "send_to_repair", {"reason": "keyboard missing keys"}, to="repair")
+    accepted(
+        world,
+        "repair",
+        tag,
+        "send_to_repair",
+        {"reason": "keyboard missing keys"},
+        to="repair",
+    )
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
     accepted(world, "repair", tag, "submit_qc", to="qc")
 
@@ -199,11 +299,29 @@ def test_a_wiped_device_back_from_repair_goes_to_qc(world):
 
 def test_passing_qc_needs_a_record_every_mandatory_item_passed_and_a_grade(world):
     tag = in_qc(world)
-    refused(world, "repair", tag, "pass_qc", reason="no quality-check record since the device entered qc")
+    refused(
+        world,
+        "repair",
+        tag,
+        "pass_qc",
+        reason="no quality-check record since the device entered qc",
+    )
     world.record_qc(tag, battery="fail")
-    refused(world, "repair", tag, "pass_qc", reason="mandatory quality-check items not passed: battery")
+    refused(
+        world,
+        "repair",
+        tag,
+        "pass_qc",
+        reason="mandatory quality-check items not passed: battery",
+    )
     world.record_qc(tag, grade=None)
-    refused(world, "repair", tag, "pass_qc", reason="the quality check has no cosmetic grade")
+    refused(
+        world,
+        "repair",
+        tag,
+        "pass_qc",
+        reason="the quality check has no cosmetic grade",
+    )
     world.record_qc(tag, grade="C", webcam="fail", audio="na")
     accepted(world, "repair", tag, "pass_qc", to="ready")
 
@@ -211,9 +329,22 @@ def test_passing_qc_needs_a_record_every_mandatory_item_passed_and_a_grade(world
 def test_a_check_from_an_earlier_round_does_not_pass_the_device(world):
     tag = in_qc(world)
     world.record_qc(tag)
-    accepted(world, "repair", tag, "fail_qc", {"failed_items": ["keyboard"]}, to="refurbishing")
+    accepted(
+        world,
+        "repair",
+        tag,
+        "fail_qc",
+        {"failed_items": ["keyboard"]},
+        to="refurbishing",
+    )
     accepted(world, "repair", tag, "submit_qc", to="qc")
-    refused(world, "repair", tag, "pass_qc", reason="no quality-check record since the device entered qc")
+    refused(
+        world,
+        "repair",
+        tag,
+        "pass_qc",
+        reason="no quality-check record since the device entered qc",
+    )
 
 
 def test_failing_qc_needs_a_failed_item_named(world):
@@ -222,8 +353,17 @@ def test_failing_qc_needs_a_failed_item_named(world):
     unnamed = {"failed_items": ["name at least one failed quality-check item"]}
     invalid(world, "repair", tag, "fail_qc", {}, fields=unnamed)
     invalid(world, "repair", tag, "fail_qc", {"failed_items": []}, fields=unnamed)
-    accepted(world, "repair", tag, "fail_qc", {"failed_items": ["battery"]}, to="refurbishing")
-    assert seen(world.repair, tag)["events"][-1]["payload"] == {"failed_items": ["battery"]}
+    accepted(
+        world,
+        "repair",
+        tag,
+        "fail_qc",
+        {"failed_items": ["battery"]},
+        to="refurbishing",
+    )
+    assert seen(world.repair, tag)["events"][-1]["payload"] == {
+        "failed_items": ["battery"]
+    }
 
 
 def test_a_failed_item_in_the_recorded_check_is_enough_to_fail_qc(world):
@@ -246,14 +386,39 @@ def test_a_quality_check_outside_qc_is_refused_and_changes_nothing(world):
 
 def test_sending_a_device_to_repair_needs_a_reason(world):
     tag = world.intake()["asset_tag"]
-    invalid(world, "repair", tag, "send_to_repair", {}, fields={"reason": ["Missing data for required field."]})
-    invalid(world, "repair", tag, "send_to_repair", {"reason": ""}, fields={"reason": ["give a reason"]})
-    invalid(world, "repair", tag, "send_to_repair", {"reason": "   "}, fields={"reason": ["give a reason"]})
-    accepted(world, "repair", tag, "send_to_repair", {"reason": "fan rattles"}, to="repair")
+    invalid(
+        world,
+        "repair",
+        tag,
+        "send_to_repair",
+        {},
+        fields={"reason": ["Missing data for required field."]},
+    )
+    invalid(
+        world,
+        "repair",
+        tag,
+        "send_to_repair",
+        {"reason": ""},
+        fields={"reason": ["give a reason"]},
+    )
+    invalid(
+        world,
+        "repair",
+        tag,
+        "send_to_repair",
+        {"reason": "   "},
+        fields={"reason": ["give a reason"]},
+    )
+    accepted(
+        world, "repair", tag, "send_to_repair", {"reason": "fan rattles"}, to="repair"
+    )
     assert seen(world.repair, tag)["events"][-1]["payload"] == {"reason": "fan rattles"}
 
 
-def test_a_device_can_be_sent_to_repair_from_every_working_state_but_not_while_lent(world):
+def test_a_device_can_be_sent_to_repair_from_every_working_state_but_not_while_lent(
+    world,
+):
     received = world.intake()["asset_tag"]
     wiping = world.intake()["asset_tag"]
     world.ok(world.repair.act(wiping, "start_wipe"))
@@ -263,16 +428,31 @@ def test_a_device_can_be_sent_to_repair_from_every_working_state_but_not_while_l
     lent = world.lent_device()["asset_tag"]
     returned = world.lent_device()["asset_tag"]
     world.ok(world.desk.act(returned, "return"))
-    refused(world, "desk", lent, "send_to_repair", {"reason": "noisy fan"}, reason="not possible while the device is lent")
+    refused(
+        world,
+        "desk",
+        lent,
+        "send_to_repair",
+        {"reason": "noisy fan"},
+        reason="not possible while the device is lent",
+    )
     for tag in (received, wiping, refurbishing, qc, ready, returned):
-        accepted(world, "desk", tag, "send_to_repair", {"reason": "noisy fan"}, to="repair")
+        accepted(
+            world, "desk", tag, "send_to_repair", {"reason": "noisy fan"}, to="repair"
+        )
 
 
 def test_finishing_a_repair_puts_the_device_back_on_the_bench(world):
     tag = world.intake()["asset_tag"]
     accepted(world, "repair", tag, "send_to_repair", {"reason": "hinge"}, to="repair")
     forbidden(world, "desk", tag, "finish_repair")
-    refused(world, "repair", tag, "start_wipe", reason="not possible while the device is repair")
+    refused(
+        world,
+        "repair",
+        tag,
+        "start_wipe",
+        reason="not possible while the device is repair",
+    )
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
 
 
@@ -283,19 +463,43 @@ def test_scrapping_needs_every_disk_wiped_or_destroyed(world):
     device = world.intake(disks=TWO_DISKS)
     tag = device["asset_tag"]
     ssd, hdd, _optical = (d["id"] for d in device["disks"])
-    refused(world, "coordinator", tag, "scrap", reason="disk not wiped or destroyed in this cycle: ssd S1, hdd H1")
+    refused(
+        world,
+        "coordinator",
+        tag,
+        "scrap",
+        reason="disk not wiped or destroyed in this cycle: ssd S1, hdd H1",
+    )
     erase(world, tag, hdd, method="destroy")
-    refused(world, "coordinator", tag, "scrap", reason="disk not wiped or destroyed in this cycle: ssd S1")
+    refused(
+        world,
+        "coordinator",
+        tag,
+        "scrap",
+        reason="disk not wiped or destroyed in this cycle: ssd S1",
+    )
     erase(world, tag, ssd)
     forbidden(world, "desk", tag, "scrap")
-    accepted(world, "coordinator", tag, "scrap", {"reason": "mainboard dead"}, to="scrapped")
+    accepted(
+        world, "coordinator", tag, "scrap", {"reason": "mainboard dead"}, to="scrapped"
+    )
 
 
-def test_a_returned_device_is_not_scrapped_on_the_strength_of_an_erasure_before_its_loan(world):
+def test_a_returned_device_is_not_scrapped_on_the_strength_of_an_erasure_before_its_loan(
+    world,
+):
     tag = world.lent_device()["asset_tag"]
-    refused(world, "repair", tag, "scrap", reason="not possible while the device is lent")
+    refused(
+        world, "repair", tag, "scrap", reason="not possible while the device is lent"
+    )
     accepted(world, "desk", tag, "return", to="returned")
-    refused(world, "repair", tag, "scrap", reason="disk not wiped or destroyed in this cycle: ssd S1")
+    refused(
+        world,
+        "repair",
+        tag,
+        "scrap",
+        reason="disk not wiped or destroyed in this cycle: ssd S1",
+    )
 
 
 def test_nothing_more_happens_to_a_scrapped_device(world):
@@ -311,9 +515,18 @@ def test_nothing_more_happens_to_a_scrapped_device(world):
         "transfer": {"location": world.location_ids["storage"]},
     }
     for action in ACTIONS:
-        details = refused(world, "admin", tag, action, payloads.get(action), reason="not possible while the device is scrapped")
+        details = refused(
+            world,
+            "admin",
+            tag,
+            action,
+            payloads.get(action),
+            reason="not possible while the device is scrapped",
+        )
         assert details["allowed"] == []
     before = seen(world.repair, tag)
-    response = world.repair.post(f"/devices/{tag}/erasures", json=erasure(device["disks"][0]["id"]))
+    response = world.repair.post(
+        f"/devices/{tag}/erasures", json=erasure(device["disks"][0]["id"])
+    )
     assert response.status_code == 409
     assert seen(world.repair, tag) == before

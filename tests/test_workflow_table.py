@@ -31,9 +31,9 @@ from assettrack.workflow import State
 from assettrack.workflow import UnknownAction
 from assettrack.workflow import allowed
 from assettrack.workflow import decide
+from assettrack.workflow import machine
 from assettrack.workflow import replay
 from assettrack.workflow import target_of
-from assettrack.workflow import machine
 from assettrack.workflow.checklist import QC_CHECKLIST
 from assettrack.workflow.transitions import row
 
@@ -58,9 +58,15 @@ DESIGN = {
     "lend": ({"ready"}, "lent"),
     "renew": ({"lent"}, "lent"),
     "return": ({"lent"}, "returned"),
-    "send_to_repair": ({"received", "wiping", "refurbishing", "qc", "ready", "returned"}, "repair"),
+    "send_to_repair": (
+        {"received", "wiping", "refurbishing", "qc", "ready", "returned"},
+        "repair",
+    ),
     "finish_repair": ({"repair"}, "refurbishing"),
-    "scrap": ({"received", "wiping", "refurbishing", "qc", "ready", "returned", "repair"}, "scrapped"),
+    "scrap": (
+        {"received", "wiping", "refurbishing", "qc", "ready", "returned", "repair"},
+        "scrapped",
+    ),
     "report_lost": ({"lent"}, "lost"),
     "transfer": ({"ready"}, "ready"),
 }
@@ -116,7 +122,10 @@ def a_source_of(action: str) -> State:
 
 def test_the_table_in_code_is_the_table_in_the_design():
     in_code = {
-        t.action: ({s.value for s in t.sources}, target_of(t, a_source_of(t.action)).value)
+        t.action: (
+            {s.value for s in t.sources},
+            target_of(t, a_source_of(t.action)).value,
+        )
         for t in TRANSITIONS
     }
     assert in_code == DESIGN
@@ -154,7 +163,9 @@ def test_every_state_of_the_lifecycle_is_reachable_and_the_end_states_are_final(
         ),
     ],
 )
-def test_a_contradictory_table_is_refused_when_it_loads(monkeypatch, bad_table, complaint):
+def test_a_contradictory_table_is_refused_when_it_loads(
+    monkeypatch, bad_table, complaint
+):
     monkeypatch.setattr(machine, "TRANSITIONS", tuple(bad_table))
     monkeypatch.setattr(machine, "BY_ACTION", {t.action: t for t in bad_table})
     with pytest.raises(machine.InvalidDefinition, match=complaint.replace("[", r"\[")):
@@ -178,7 +189,9 @@ def test_an_action_is_accepted_exactly_in_its_source_states(transition, state):
             decide(snapshot, transition.action, "admin")
         assert refused.value.state == state
         assert refused.value.action == transition.action
-        assert refused.value.reasons == [f"not possible while the device is {state.value}"]
+        assert refused.value.reasons == [
+            f"not possible while the device is {state.value}"
+        ]
         assert refused.value.allowed == allowed(snapshot, "admin")
         assert transition.action not in refused.value.allowed
         assert state.value in str(refused.value)
@@ -217,7 +230,16 @@ def test_the_lending_desk_may_lend_renew_return_and_report_lost_but_not_wipe_or_
     ready, lent = facts(State.ready), facts(State.lent)
     assert allowed(ready, "desk") == ["lend", "send_to_repair"]
     assert allowed(lent, "desk") == ["renew", "return", "report_lost"]
-    for action in ("start_wipe", "finish_wipe", "submit_qc", "pass_qc", "fail_qc", "finish_repair", "scrap", "transfer"):
+    for action in (
+        "start_wipe",
+        "finish_wipe",
+        "submit_qc",
+        "pass_qc",
+        "fail_qc",
+        "finish_repair",
+        "scrap",
+        "transfer",
+    ):
         with pytest.raises(NotPermitted):
             decide(facts(a_source_of(action)), action, "desk")
 
@@ -230,7 +252,10 @@ def test_a_repair_partner_never_lends_renews_returns_or_reports_lost():
 
 def test_an_admin_may_take_every_action():
     for transition in TRANSITIONS:
-        assert decide(facts(a_source_of(transition.action)), transition.action, "admin") is transition
+        assert (
+            decide(facts(a_source_of(transition.action)), transition.action, "admin")
+            is transition
+        )
 
 
 def test_an_unknown_action_is_named_in_the_answer():
@@ -244,54 +269,160 @@ def test_an_unknown_action_is_named_in_the_answer():
 
 # (action, state, the snapshot's changes, the reason the action is refused with)
 DEVICE_REFUSALS = [
-    pytest.param("finish_wipe", State.wiping, {"disks": ()},
-                 "no data-bearing disk is recorded for this device; record its disks first", id="finish_wipe-no-disks"),
-    pytest.param("finish_wipe", State.wiping, {"disks": (DiskFacts("odd DVD", False),)},
-                 "no data-bearing disk is recorded for this device; record its disks first", id="finish_wipe-only-optical"),
-    pytest.param("finish_wipe", State.wiping, {"disks": (DiskFacts("ssd S1", True, None),)},
-                 "no passed erasure in this wipe cycle for: ssd S1", id="finish_wipe-never-erased"),
-    pytest.param("finish_wipe", State.wiping,
-                 {"disks": (DiskFacts("ssd S1", True, 2), DiskFacts("hdd H1", True, 3), DiskFacts("hdd H2", True, 1))},
-                 "no passed erasure in this wipe cycle for: ssd S1, hdd H2", id="finish_wipe-erased-last-cycle"),
-    pytest.param("finish_wipe", State.wiping, {"last_wipe_start": None},
-                 "no passed erasure in this wipe cycle for: ssd S1", id="finish_wipe-no-wipe-started"),
-    pytest.param("submit_qc", State.refurbishing, {"last_wipe_finish": None},
-                 "not wiped since it was last received or returned", id="submit_qc-never-wiped"),
-    pytest.param("submit_qc", State.refurbishing, {"last_exposure": 9},
-                 "not wiped since it was last received or returned", id="submit_qc-returned-since-wipe"),
-    pytest.param("submit_qc", State.refurbishing,
-                 {"disks": (DiskFacts("ssd S1", True, 4), DiskFacts("hdd H9", True, None))},
-                 "disk added since the last wipe, not erased: hdd H9", id="submit_qc-disk-added"),
-    pytest.param("pass_qc", State.qc, {"qc": None},
-                 "no quality-check record since the device entered qc", id="pass_qc-no-record"),
-    pytest.param("pass_qc", State.qc, {"qc": QcFacts({**ALL_PASS, "battery": "fail"}, "A")},
-                 "mandatory quality-check items not passed: battery", id="pass_qc-mandatory-failed"),
-    pytest.param("pass_qc", State.qc, {"qc": QcFacts({**ALL_PASS, "screen": "na"}, "A")},
-                 "mandatory quality-check items not passed: screen", id="pass_qc-mandatory-skipped"),
-    pytest.param("pass_qc", State.qc, {"qc": QcFacts({"power": "pass"}, "A")},
-                 "mandatory quality-check items not passed: " + ", ".join(m for m in MANDATORY if m != "power"),
-                 id="pass_qc-mandatory-missing"),
-    pytest.param("pass_qc", State.qc, {"qc": QcFacts(ALL_PASS, None)},
-                 "the quality check has no cosmetic grade", id="pass_qc-no-grade"),
-    pytest.param("lend", State.ready, {"location": WORKSHOP},
-                 "the device is not at a lending location (Werkplaats Gent); transfer it first", id="lend-at-workshop"),
-    pytest.param("lend", State.ready, {"location": None},
-                 "the device is not at a lending location (no location); transfer it first", id="lend-nowhere"),
-    pytest.param("lend", State.ready, {"last_exposure": 7},
-                 "not wiped since it was last received or returned", id="lend-wipe-not-current"),
-    pytest.param("lend", State.ready, {"disks": (DiskFacts("ssd S1", True, 4), DiskFacts("nvme N2", True, 2))},
-                 "disk added since the last wipe, not erased: nvme N2", id="lend-disk-added"),
-    pytest.param("renew", State.lent, {"loan": LoanFacts(TODAY + timedelta(days=10), 2)},
-                 "renewal limit reached (2)", id="renew-limit"),
-    pytest.param("scrap", State.returned, {"last_exposure": 8},
-                 "disk not wiped or destroyed in this cycle: ssd S1", id="scrap-returned-unwiped"),
-    pytest.param("scrap", State.received, {"disks": (DiskFacts("hdd H1", True, None),)},
-                 "disk not wiped or destroyed in this cycle: hdd H1", id="scrap-never-wiped"),
+    pytest.param(
+        "finish_wipe",
+        State.wiping,
+        {"disks": ()},
+        "no data-bearing disk is recorded for this device; record its disks first",
+        id="finish_wipe-no-disks",
+    ),
+    pytest.param(
+        "finish_wipe",
+        State.wiping,
+        {"disks": (DiskFacts("odd DVD", False),)},
+        "no data-bearing disk is recorded for this device; record its disks first",
+        id="finish_wipe-only-optical",
+    ),
+    pytest.param(
+        "finish_wipe",
+        State.wiping,
+        {"disks": (DiskFacts("ssd S1", True, None),)},
+        "no passed erasure in this wipe cycle for: ssd S1",
+        id="finish_wipe-never-erased",
+    ),
+    pytest.param(
+        "finish_wipe",
+        State.wiping,
+        {
+            "disks": (
+                DiskFacts("ssd S1", True, 2),
+                DiskFacts("hdd H1", True, 3),
+                DiskFacts("hdd H2", True, 1),
+            )
+        },
+        "no passed erasure in this wipe cycle for: ssd S1, hdd H2",
+        id="finish_wipe-erased-last-cycle",
+    ),
+    pytest.param(
+        "finish_wipe",
+        State.wiping,
+        {"last_wipe_start": None},
+        "no passed erasure in this wipe cycle for: ssd S1",
+        id="finish_wipe-no-wipe-started",
+    ),
+    pytest.param(
+        "submit_qc",
+        State.refurbishing,
+        {"last_wipe_finish": None},
+        "not wiped since it was last received or returned",
+        id="submit_qc-never-wiped",
+    ),
+    pytest.param(
+        "submit_qc",
+        State.refurbishing,
+        {"last_exposure": 9},
+        "not wiped since it was last received or returned",
+        id="submit_qc-returned-since-wipe",
+    ),
+    pytest.param(
+        "submit_qc",
+        State.refurbishing,
+        {"disks": (DiskFacts("ssd S1", True, 4), DiskFacts("hdd H9", True, None))},
+        "disk added since the last wipe, not erased: hdd H9",
+        id="submit_qc-disk-added",
+    ),
+    pytest.param(
+        "pass_qc",
+        State.qc,
+        {"qc": None},
+        "no quality-check record since the device entered qc",
+        id="pass_qc-no-record",
+    ),
+    pytest.param(
+        "pass_qc",
+        State.qc,
+        {"qc": QcFacts({**ALL_PASS, "battery": "fail"}, "A")},
+        "mandatory quality-check items not passed: battery",
+        id="pass_qc-mandatory-failed",
+    ),
+    pytest.param(
+        "pass_qc",
+        State.qc,
+        {"qc": QcFacts({**ALL_PASS, "screen": "na"}, "A")},
+        "mandatory quality-check items not passed: screen",
+        id="pass_qc-mandatory-skipped",
+    ),
+    pytest.param(
+        "pass_qc",
+        State.qc,
+        {"qc": QcFacts({"power": "pass"}, "A")},
+        "mandatory quality-check items not passed: "
+        + ", ".join(m for m in MANDATORY if m != "power"),
+        id="pass_qc-mandatory-missing",
+    ),
+    pytest.param(
+        "pass_qc",
+        State.qc,
+        {"qc": QcFacts(ALL_PASS, None)},
+        "the quality check has no cosmetic grade",
+        id="pass_qc-no-grade",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"location": WORKSHOP},
+        "the device is not at a lending location (Werkplaats Gent); transfer it first",
+        id="lend-at-workshop",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"location": None},
+        "the device is not at a lending location (no location); transfer it first",
+        id="lend-nowhere",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"last_exposure": 7},
+        "not wiped since it was last received or returned",
+        id="lend-wipe-not-current",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"disks": (DiskFacts("ssd S1", True, 4), DiskFacts("nvme N2", True, 2))},
+        "disk added since the last wipe, not erased: nvme N2",
+        id="lend-disk-added",
+    ),
+    pytest.param(
+        "renew",
+        State.lent,
+        {"loan": LoanFacts(TODAY + timedelta(days=10), 2)},
+        "renewal limit reached (2)",
+        id="renew-limit",
+    ),
+    pytest.param(
+        "scrap",
+        State.returned,
+        {"last_exposure": 8},
+        "disk not wiped or destroyed in this cycle: ssd S1",
+        id="scrap-returned-unwiped",
+    ),
+    pytest.param(
+        "scrap",
+        State.received,
+        {"disks": (DiskFacts("hdd H1", True, None),)},
+        "disk not wiped or destroyed in this cycle: hdd H1",
+        id="scrap-never-wiped",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("action", "state", "changes", "reason"), DEVICE_REFUSALS)
-def test_a_guard_refuses_the_action_and_names_its_reason(action, state, changes, reason):
+def test_a_guard_refuses_the_action_and_names_its_reason(
+    action, state, changes, reason
+):
     snapshot = facts(state, **changes)
     with pytest.raises(Refused) as refused:
         decide(snapshot, action, "admin")
@@ -304,7 +435,9 @@ def test_a_guard_refuses_the_action_and_names_its_reason(action, state, changes,
 
 def test_every_device_guard_in_the_table_has_a_refusal_case():
     tested = {p.values[0] for p in DEVICE_REFUSALS}
-    with_device_guards = {t.action for t in TRANSITIONS if any(g.field is None for g in t.guards)}
+    with_device_guards = {
+        t.action for t in TRANSITIONS if any(g.field is None for g in t.guards)
+    }
     assert with_device_guards <= tested
 
 
@@ -320,35 +453,138 @@ def test_every_failing_guard_is_named_not_only_the_first():
 
 # (action, state, payload changes or facts changes, field, message)
 PAYLOAD_REFUSALS = [
-    pytest.param("lend", State.ready, {"borrower_known": False}, "borrower", "no such borrower", id="lend-unknown-borrower"),
-    pytest.param("lend", State.ready, {"payload": {"due_date": TODAY}}, "due_date", "must be in the future", id="lend-due-today"),
-    pytest.param("lend", State.ready, {"payload": {"due_date": TODAY - timedelta(days=1)}}, "due_date",
-                 "must be in the future", id="lend-due-yesterday"),
-    pytest.param("lend", State.ready, {"payload": {"due_date": TODAY + timedelta(days=367)}}, "due_date",
-                 "must be within 366 days", id="lend-due-too-far"),
-    pytest.param("renew", State.lent, {"payload": {"due_date": TODAY + timedelta(days=10)}}, "due_date",
-                 f"must be later than the current due date {TODAY + timedelta(days=10)}", id="renew-same-date"),
-    pytest.param("renew", State.lent, {"payload": {"due_date": TODAY + timedelta(days=5)}}, "due_date",
-                 f"must be later than the current due date {TODAY + timedelta(days=10)}", id="renew-earlier"),
-    pytest.param("renew", State.lent, {"loan": LoanFacts(TODAY - timedelta(days=9), 0), "payload": {"due_date": TODAY}},
-                 "due_date", "must be in the future", id="renew-overdue-to-today"),
-    pytest.param("renew", State.lent, {"payload": {"due_date": TODAY + timedelta(days=400)}}, "due_date",
-                 "must be within 366 days", id="renew-too-far"),
-    pytest.param("fail_qc", State.qc, {"qc": QcFacts(ALL_PASS, "A"), "payload": {"failed_items": None}}, "failed_items",
-                 "name at least one failed quality-check item", id="fail_qc-nothing-failed"),
-    pytest.param("fail_qc", State.qc, {"qc": None, "payload": {"failed_items": []}}, "failed_items",
-                 "name at least one failed quality-check item", id="fail_qc-empty-list"),
-    pytest.param("send_to_repair", State.ready, {"payload": {"reason": ""}}, "reason", "give a reason", id="repair-empty-reason"),
-    pytest.param("send_to_repair", State.qc, {"payload": {"reason": "   "}}, "reason", "give a reason", id="repair-blank-reason"),
-    pytest.param("send_to_repair", State.received, {"payload": {"reason": None}}, "reason", "give a reason", id="repair-no-reason"),
-    pytest.param("transfer", State.ready, {"destination": None}, "location", "no such location", id="transfer-unknown-place"),
-    pytest.param("transfer", State.ready, {"destination": DIGILEENPLEK}, "location", "the device is already there",
-                 id="transfer-same-place"),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"borrower_known": False},
+        "borrower",
+        "no such borrower",
+        id="lend-unknown-borrower",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"payload": {"due_date": TODAY}},
+        "due_date",
+        "must be in the future",
+        id="lend-due-today",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"payload": {"due_date": TODAY - timedelta(days=1)}},
+        "due_date",
+        "must be in the future",
+        id="lend-due-yesterday",
+    ),
+    pytest.param(
+        "lend",
+        State.ready,
+        {"payload": {"due_date": TODAY + timedelta(days=367)}},
+        "due_date",
+        "must be within 366 days",
+        id="lend-due-too-far",
+    ),
+    pytest.param(
+        "renew",
+        State.lent,
+        {"payload": {"due_date": TODAY + timedelta(days=10)}},
+        "due_date",
+        f"must be later than the current due date {TODAY + timedelta(days=10)}",
+        id="renew-same-date",
+    ),
+    pytest.param(
+        "renew",
+        State.lent,
+        {"payload": {"due_date": TODAY + timedelta(days=5)}},
+        "due_date",
+        f"must be later than the current due date {TODAY + timedelta(days=10)}",
+        id="renew-earlier",
+    ),
+    pytest.param(
+        "renew",
+        State.lent,
+        {
+            "loan": LoanFacts(TODAY - timedelta(days=9), 0),
+            "payload": {"due_date": TODAY},
+        },
+        "due_date",
+        "must be in the future",
+        id="renew-overdue-to-today",
+    ),
+    pytest.param(
+        "renew",
+        State.lent,
+        {"payload": {"due_date": TODAY + timedelta(days=400)}},
+        "due_date",
+        "must be within 366 days",
+        id="renew-too-far",
+    ),
+    pytest.param(
+        "fail_qc",
+        State.qc,
+        {"qc": QcFacts(ALL_PASS, "A"), "payload": {"failed_items": None}},
+        "failed_items",
+        "name at least one failed quality-check item",
+        id="fail_qc-nothing-failed",
+    ),
+    pytest.param(
+        "fail_qc",
+        State.qc,
+        {"qc": None, "payload": {"failed_items": []}},
+        "failed_items",
+        "name at least one failed quality-check item",
+        id="fail_qc-empty-list",
+    ),
+    pytest.param(
+        "send_to_repair",
+        State.ready,
+        {"payload": {"reason": ""}},
+        "reason",
+        "give a reason",
+        id="repair-empty-reason",
+    ),
+    pytest.param(
+        "send_to_repair",
+        State.qc,
+        {"payload": {"reason": "   "}},
+        "reason",
+        "give a reason",
+        id="repair-blank-reason",
+    ),
+    pytest.param(
+        "send_to_repair",
+        State.received,
+        {"payload": {"reason": None}},
+        "reason",
+        "give a reason",
+        id="repair-no-reason",
+    ),
+    pytest.param(
+        "transfer",
+        State.ready,
+        {"destination": None},
+        "location",
+        "no such location",
+        id="transfer-unknown-place",
+    ),
+    pytest.param(
+        "transfer",
+        State.ready,
+        {"destination": DIGILEENPLEK},
+        "location",
+        "the device is already there",
+        id="transfer-same-place",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("action", "state", "changes", "field", "message"), PAYLOAD_REFUSALS)
-def test_a_bad_payload_is_refused_for_the_field_it_concerns(action, state, changes, field, message):
+@pytest.mark.parametrize(
+    ("action", "state", "changes", "field", "message"), PAYLOAD_REFUSALS
+)
+def test_a_bad_payload_is_refused_for_the_field_it_concerns(
+    action, state, changes, field, message
+):
     changes = dict(changes)
     payload = changes.pop("payload", {})
     snapshot = replace(with_payload(state, **payload), **changes)
@@ -360,7 +596,11 @@ def test_a_bad_payload_is_refused_for_the_field_it_concerns(action, state, chang
 
 
 def test_a_refused_device_is_answered_before_its_payload_is_judged():
-    snapshot = replace(with_payload(State.ready, due_date=TODAY), location=WORKSHOP, borrower_known=False)
+    snapshot = replace(
+        with_payload(State.ready, due_date=TODAY),
+        location=WORKSHOP,
+        borrower_known=False,
+    )
     with pytest.raises(Refused):
         decide(snapshot, "lend", "desk")
 
@@ -369,23 +609,35 @@ def test_borrower_and_due_date_problems_are_answered_together():
     snapshot = replace(with_payload(State.ready, due_date=TODAY), borrower_known=False)
     with pytest.raises(InvalidPayload) as invalid:
         decide(snapshot, "lend", "desk")
-    assert invalid.value.fields == {"borrower": ["no such borrower"], "due_date": ["must be in the future"]}
+    assert invalid.value.fields == {
+        "borrower": ["no such borrower"],
+        "due_date": ["must be in the future"],
+    }
 
 
 def test_a_failed_item_in_the_recorded_check_is_enough_to_fail_qc():
-    snapshot = facts(State.qc, qc=QcFacts({**ALL_PASS, "webcam": "fail"}, "C"), payload={})
+    snapshot = facts(
+        State.qc, qc=QcFacts({**ALL_PASS, "webcam": "fail"}, "C"), payload={}
+    )
     assert decide(snapshot, "fail_qc", "repair").target == State.refurbishing
 
 
 def test_a_failed_optional_item_does_not_stop_a_device_passing_qc():
-    snapshot = facts(State.qc, qc=QcFacts({**ALL_PASS, "webcam": "fail", "audio": "na"}, "C"))
+    snapshot = facts(
+        State.qc, qc=QcFacts({**ALL_PASS, "webcam": "fail", "audio": "na"}, "C")
+    )
     assert decide(snapshot, "pass_qc", "repair").target == State.ready
 
 
 def test_a_disk_that_is_not_data_bearing_needs_no_erasure():
-    snapshot = facts(State.wiping, disks=(DiskFacts("ssd S1", True, 3), DiskFacts("odd DVD", False, None)))
+    snapshot = facts(
+        State.wiping,
+        disks=(DiskFacts("ssd S1", True, 3), DiskFacts("odd DVD", False, None)),
+    )
     assert decide(snapshot, "finish_wipe", "repair").target == State.refurbishing
-    assert decide(replace(snapshot, state=State.received, last_exposure=3), "scrap", "coordinator")
+    assert decide(
+        replace(snapshot, state=State.received, last_exposure=3), "scrap", "coordinator"
+    )
 
 
 def test_the_last_renewal_within_the_limit_is_accepted():
@@ -395,7 +647,10 @@ def test_the_last_renewal_within_the_limit_is_accepted():
 
 
 def test_a_transfer_moves_the_device_but_keeps_its_state():
-    assert target_of(decide(facts(State.ready), "transfer", "coordinator"), State.ready) == State.ready
+    assert (
+        target_of(decide(facts(State.ready), "transfer", "coordinator"), State.ready)
+        == State.ready
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -408,27 +663,50 @@ snapshots = st.builds(
     today=st.just(TODAY),
     location=st.sampled_from([None, WORKSHOP, DIGILEENPLEK, STORAGE]),
     disks=st.lists(
-        st.builds(DiskFacts, label=st.sampled_from(["ssd S1", "hdd H1", "nvme N1"]),
-                  data_bearing=st.booleans(), erased_after=positions),
+        st.builds(
+            DiskFacts,
+            label=st.sampled_from(["ssd S1", "hdd H1", "nvme N1"]),
+            data_bearing=st.booleans(),
+            erased_after=positions,
+        ),
         max_size=3,
     ).map(tuple),
     last_exposure=st.integers(0, 12),
     last_wipe_start=positions,
     last_wipe_finish=positions,
-    qc=st.one_of(st.none(), st.builds(
-        QcFacts,
-        items=st.dictionaries(st.sampled_from(sorted(QC_CHECKLIST)), st.sampled_from(["pass", "fail", "na"])),
-        grade=st.sampled_from([None, "", "A", "B", "C"]),
-    )),
-    loan=st.one_of(st.none(), st.builds(LoanFacts, due_on=st.dates(TODAY - timedelta(days=30), TODAY + timedelta(days=60)),
-                                        renewals=st.integers(0, 3))),
+    qc=st.one_of(
+        st.none(),
+        st.builds(
+            QcFacts,
+            items=st.dictionaries(
+                st.sampled_from(sorted(QC_CHECKLIST)),
+                st.sampled_from(["pass", "fail", "na"]),
+            ),
+            grade=st.sampled_from([None, "", "A", "B", "C"]),
+        ),
+    ),
+    loan=st.one_of(
+        st.none(),
+        st.builds(
+            LoanFacts,
+            due_on=st.dates(TODAY - timedelta(days=30), TODAY + timedelta(days=60)),
+            renewals=st.integers(0, 3),
+        ),
+    ),
     borrower_known=st.booleans(),
     destination=st.sampled_from([None, WORKSHOP, DIGILEENPLEK, STORAGE]),
     mandatory_qc_items=st.just(MANDATORY),
-    payload=st.fixed_dictionaries({
-        "due_date": st.dates(TODAY - timedelta(days=5), TODAY + timedelta(days=400)),
-        "reason": st.sampled_from(["", "  ", "fan rattles"]),
-    }, optional={"failed_items": st.lists(st.sampled_from(sorted(QC_CHECKLIST)), max_size=2)}),
+    payload=st.fixed_dictionaries(
+        {
+            "due_date": st.dates(
+                TODAY - timedelta(days=5), TODAY + timedelta(days=400)
+            ),
+            "reason": st.sampled_from(["", "  ", "fan rattles"]),
+        },
+        optional={
+            "failed_items": st.lists(st.sampled_from(sorted(QC_CHECKLIST)), max_size=2)
+        },
+    ),
 )
 
 
@@ -452,9 +730,24 @@ def test_allowed_offers_exactly_the_actions_whose_device_guards_pass(snapshot, r
 
 
 def test_replaying_a_history_gives_the_state_it_led_to():
-    loan_and_back = [INTAKE, "start_wipe", "finish_wipe", "submit_qc", "fail_qc", "submit_qc", "pass_qc",
-                     "transfer", "lend", "renew", "renew", "return", "start_wipe"]
+    loan_and_back = [
+        INTAKE,
+        "start_wipe",
+        "finish_wipe",
+        "submit_qc",
+        "fail_qc",
+        "submit_qc",
+        "pass_qc",
+        "transfer",
+        "lend",
+        "renew",
+        "renew",
+        "return",
+        "start_wipe",
+    ]
     assert replay(loan_and_back) == State.wiping
     assert replay([*loan_and_back[:9], "report_lost"]) == State.lost
-    assert replay([INTAKE, "send_to_repair", "finish_repair", "scrap"]) == State.scrapped
+    assert (
+        replay([INTAKE, "send_to_repair", "finish_repair", "scrap"]) == State.scrapped
+    )
     assert replay([INTAKE]) == INITIAL

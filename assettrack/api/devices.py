@@ -36,7 +36,11 @@ events_schema = EventSchema(many=True)
 @bp.get("/devices")
 @requires()
 @query(DeviceQuery())
-@responds(page_of(DeviceSchema)(exclude=("items.allowed_actions", "items.current_loan", "items.disks")))
+@responds(
+    page_of(DeviceSchema)(
+        exclude=("items.allowed_actions", "items.current_loan", "items.disks")
+    )
+)
 def list_devices(args):
     """Devices, filtered by state, location, kind, donation or a search text."""
     return paginate(filtered(args), args["page"], args["per_page"])
@@ -62,7 +66,7 @@ def get_device(tag):
 @requires()
 @responds(device_schema)
 def act(tag, action):
-    """Perform one workflow action; 409 with the reason and what is allowed if refused."""
+    """Perform one workflow action; refused: 409 with the reason and what is allowed."""
     if action not in BY_ACTION:
         raise UnknownAction(action)
     if not may(current_user().role, BY_ACTION[action]):  # 403 before any 404 or 422
@@ -71,7 +75,6 @@ def act(tag, action):
     payload = payload_schema(action).load(optional_json_object())
     lifecycle.perform(device, action, current_user(), payload)
     return present(device, current_user())
-
 
 
 @bp.get("/devices/<tag>/events")

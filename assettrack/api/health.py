@@ -18,4 +18,7 @@ def health():
         db.session.rollback()
         checks["database"] = "unreachable"
     ready = checks["database"] == "ok" and checks["queue"] != "unreachable"
-    return {"status": "ok" if ready else "degraded", "checks": checks}, 200 if ready else 503
+    return {
+        "status": "ok" if ready else "degraded",
+        "checks": checks,
+    }, 200 if ready else 503

@@ -44,7 +44,11 @@ def json_object() -> dict:
     """
     document = json_body()
     if not isinstance(document, dict):
-        raise ApiError(422, "the body must be a JSON object", fields={"_body": ["must be an object"]})
+        raise ApiError(
+            422,
+            "the body must be a JSON object",
+            fields={"_body": ["must be an object"]},
+        )
     return document
 
 
@@ -104,5 +108,12 @@ def paginate(select, page: int, per_page: int) -> dict:
     """One page of a SQLAlchemy select, in the API's list envelope."""
     from assettrack.extensions import db
 
-    result = db.paginate(select, page=page, per_page=per_page, error_out=False, count=True)
-    return {"items": result.items, "page": page, "per_page": per_page, "total": result.total}
+    result = db.paginate(
+        select, page=page, per_page=per_page, error_out=False, count=True
+    )
+    return {
+        "items": result.items,
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+    }

@@ -62,7 +62,10 @@ def _operation(view, methods_rule) -> dict:
         operation["requestBody"] = {"required": True, **_json(declared["body"])}
     if "response" in declared:
         status = str(declared.get("status", 200))
-        operation["responses"][status] = {"description": "success", **_json(declared["response"])}
+        operation["responses"][status] = {
+            "description": "success",
+            **_json(declared["response"]),
+        }
     else:
         operation["responses"]["200"] = {"description": "success"}
     roles = getattr(view, "required_roles", None)
@@ -70,7 +73,10 @@ def _operation(view, methods_rule) -> dict:
         operation["security"] = [{"bearer": []}]
         if roles:
             operation["description"] = "Roles: admin, " + ", ".join(roles) + "."
-    operation["responses"]["default"] = {"description": "an error", **_json({"$ref": "#/components/schemas/Error"})}
+    operation["responses"]["default"] = {
+        "description": "an error",
+        **_json({"$ref": "#/components/schemas/Error"}),
+    }
     return operation
 
 
@@ -87,7 +93,10 @@ def build_spec(app) -> dict:
         spec.components.schema(f"{name}_payload", schema=schema)
     spec.components.schema("note_payload", schema=NoteSchema)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if not rule.rule.startswith(bp.url_prefix) or rule.endpoint == "api.openapi_json":
+        if (
+            not rule.rule.startswith(bp.url_prefix)
+            or rule.endpoint == "api.openapi_json"
+        ):
             continue
         view = app.view_functions[rule.endpoint]
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)

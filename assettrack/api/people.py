@@ -1,7 +1,5 @@
 """Borrowers and loans, for lending desks (and coordinators' figures)."""
 
-import sqlalchemy as sa
-
 from assettrack import lending
 from assettrack.api import bp
 from assettrack.api.io import body
@@ -10,7 +8,6 @@ from assettrack.api.io import query
 from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
-from assettrack.models import Borrower
 from assettrack.schemas.common import PageQuery
 from assettrack.schemas.common import page_of
 from assettrack.schemas.people import BorrowerSchema

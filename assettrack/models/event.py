@@ -18,7 +18,9 @@ class WorkflowEvent(db.Model):
     """
 
     __tablename__ = "workflow_events"
-    __table_args__ = (sa.Index("ix_workflow_events_device_action", "device_id", "action"),)
+    __table_args__ = (
+        sa.Index("ix_workflow_events_device_action", "device_id", "action"),
+    )
 
     # BIGINT on PostgreSQL; SQLite needs INTEGER for its rowid autoincrement.
     id: so.Mapped[int] = so.mapped_column(

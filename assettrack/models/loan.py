@@ -40,7 +40,9 @@ class Loan(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    device_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("devices.id"), index=True)
+    device_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("devices.id"), index=True
+    )
     borrower_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("borrowers.id"), index=True
     )

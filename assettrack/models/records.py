@@ -21,14 +21,18 @@ class ErasureRecord(db.Model):
     __tablename__ = "erasure_records"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    device_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("devices.id"), index=True)
+    device_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("devices.id"), index=True
+    )
     disk_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("disks.id"), index=True)
     after_event_id: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     method: so.Mapped[str] = so.mapped_column(sa.String(10))  # clear, purge, destroy
     technique: so.Mapped[str] = so.mapped_column(sa.String(40))
     tool: so.Mapped[str] = so.mapped_column(sa.String(80))
     tool_version: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    verification: so.Mapped[str] = so.mapped_column(sa.String(10))  # none, sampled, full
+    verification: so.Mapped[str] = so.mapped_column(
+        sa.String(10)
+    )  # none, sampled, full
     result: so.Mapped[str] = so.mapped_column(sa.String(10))  # passed, failed
     started_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime)
     finished_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime)
@@ -43,7 +47,9 @@ class QcRecord(db.Model):
     __tablename__ = "qc_records"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    device_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("devices.id"), index=True)
+    device_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("devices.id"), index=True
+    )
     after_event_id: so.Mapped[int] = so.mapped_column(sa.BigInteger)
     items: so.Mapped[dict] = so.mapped_column(sa.JSON)  # item -> pass | fail | na
     grade: so.Mapped[str | None] = so.mapped_column(sa.String(1))  # A, B, C

@@ -58,15 +58,29 @@ class ErasureSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     disk = Id(required=True, attribute="disk")
-    method = fields.String(required=True, validate=validate.OneOf(["clear", "purge", "destroy"]))
-    technique = Text(required=True, min_length=1, max_length=40, metadata={"description": "e.g. overwrite-1-pass, ata-secure-erase, nvme-sanitize, crypto-erase, shred"})
+    method = fields.String(
+        required=True, validate=validate.OneOf(["clear", "purge", "destroy"])
+    )
+    technique = Text(
+        required=True,
+        min_length=1,
+        max_length=40,
+        metadata={
+            "description": "e.g. overwrite-1-pass, ata-secure-erase,"
+            " nvme-sanitize, crypto-erase, shred"
+        },
+    )
     tool = Text(required=True, min_length=1, max_length=80)
     tool_version = Text(load_default="", max_length=40)
-    verification = fields.String(required=True, validate=validate.OneOf(["none", "sampled", "full"]))
+    verification = fields.String(
+        required=True, validate=validate.OneOf(["none", "sampled", "full"])
+    )
     result = fields.String(required=True, validate=validate.OneOf(["passed", "failed"]))
     started_at = fields.AwareDateTime(required=True)
     finished_at = fields.AwareDateTime(required=True)
-    log_sha256 = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"), allow_none=True)
+    log_sha256 = fields.String(
+        validate=validate.Regexp(r"^[0-9a-f]{64}$"), allow_none=True
+    )
 
     @validates_schema
     def _finished_after_start(self, data, **kwargs):
@@ -83,6 +97,8 @@ class QcSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=50),
     )
-    grade = fields.String(validate=validate.OneOf(["A", "B", "C"]), allow_none=True, load_default=None)
+    grade = fields.String(
+        validate=validate.OneOf(["A", "B", "C"]), allow_none=True, load_default=None
+    )
     notes = Text(load_default="", max_length=2000)
     created_at = fields.AwareDateTime(dump_only=True)

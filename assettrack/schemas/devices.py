@@ -36,14 +36,19 @@ class DiskSchema(Schema):
 class _DeviceFields(Schema):
     """What a device is, as sent at intake and shown afterwards."""
 
-    asset_tag = Text(max_length=20, metadata={"description": "given for pre-printed tags; assigned otherwise"})
+    asset_tag = Text(
+        max_length=20,
+        metadata={"description": "given for pre-printed tags; assigned otherwise"},
+    )
     kind = fields.String(required=True, validate=validate.OneOf(DEVICE_KINDS))
     make = Text(load_default="", max_length=80)
     model = Text(load_default="", max_length=120)
     serial = Text(load_default="", max_length=80)
     specs = fields.Nested(SpecsSchema, load_default=dict)
     donation = Id(attribute="donation_id", allow_none=True, load_default=None)
-    disks = fields.List(fields.Nested(DiskSchema), load_default=list, validate=validate.Length(max=16))
+    disks = fields.List(
+        fields.Nested(DiskSchema), load_default=list, validate=validate.Length(max=16)
+    )
 
 
 class DeviceIntakeSchema(_DeviceFields):
@@ -75,7 +80,9 @@ class DeviceQuery(PageQuery):
     location = Id(strict=False)
     kind = fields.String(validate=validate.OneOf(DEVICE_KINDS))
     donation = Id(strict=False)
-    q = Text(max_length=100, metadata={"description": "part of a tag, serial, make or model"})
+    q = Text(
+        max_length=100, metadata={"description": "part of a tag, serial, make or model"}
+    )
 
 
 class EventSchema(Schema):

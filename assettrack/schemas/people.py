@@ -10,7 +10,12 @@ from assettrack.schemas.common import Text
 
 class BorrowerSchema(Schema):
     id = fields.Integer(dump_only=True)
-    code = Text(required=True, max_length=20, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,20}$"), metadata={"description": "the borrower's card number, e.g. B-0042"})
+    code = Text(
+        required=True,
+        max_length=20,
+        validate=validate.Regexp(r"^[A-Za-z0-9-]{1,20}$"),
+        metadata={"description": "the borrower's card number, e.g. B-0042"},
+    )
     display_name = Text(required=True, min_length=1, max_length=120)
     contact = Text(load_default="", max_length=200)
 

@@ -18,18 +18,27 @@ class OrganisationSchema(Schema):
 class LocationSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = Text(required=True, min_length=1, max_length=120)
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in LocationKind]))
+    kind = fields.String(
+        required=True, validate=validate.OneOf([k.value for k in LocationKind])
+    )
     municipality = Text(required=True, min_length=1, max_length=80)
     postcode = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[1-9][0-9]{3}$", error="a Belgian postcode: four digits"),
+        validate=validate.Regexp(
+            r"^[1-9][0-9]{3}$", error="a Belgian postcode: four digits"
+        ),
     )
     organisation = Id(required=True, attribute="organisation_id")
 
 
 class DonationSchema(Schema):
     id = fields.Integer(dump_only=True)
-    donor = Text(required=True, min_length=1, max_length=120, metadata={"description": "the donor's name; created if new"})
+    donor = Text(
+        required=True,
+        min_length=1,
+        max_length=120,
+        metadata={"description": "the donor's name; created if new"},
+    )
     received_on = fields.Date(required=True)
     notes = Text(load_default="", max_length=2000)
     device_count = fields.Integer(dump_only=True)

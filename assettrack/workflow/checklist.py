@@ -1,4 +1,4 @@
-"""The default quality-check list (DESIGN.md; items from R2 and teal, research/refurb.md).
+"""The default quality-check list (DESIGN.md; R2 and teal items, research/refurb.md).
 
 True marks an item that must pass before a device is ready to lend. A deployment
 can replace the list with the QC_CHECKLIST setting.

@@ -44,7 +44,9 @@ def _unerased(facts: DeviceFacts, since: int | None) -> list[str]:
 @guard
 def disks_erased_this_cycle(facts: DeviceFacts) -> str | None:
     if not any(disk.data_bearing for disk in facts.disks):
-        return "no data-bearing disk is recorded for this device; record its disks first"
+        return (
+            "no data-bearing disk is recorded for this device; record its disks first"
+        )
     missing = _unerased(facts, facts.last_wipe_start)
     if missing:
         return "no passed erasure in this wipe cycle for: " + ", ".join(missing)
@@ -75,9 +77,7 @@ def quality_check_passed(facts: DeviceFacts) -> str | None:
     if facts.qc is None:
         return "no quality-check record since the device entered qc"
     failed = [
-        item
-        for item in facts.mandatory_qc_items
-        if facts.qc.items.get(item) != "pass"
+        item for item in facts.mandatory_qc_items if facts.qc.items.get(item) != "pass"
     ]
     if failed:
         return "mandatory quality-check items not passed: " + ", ".join(failed)

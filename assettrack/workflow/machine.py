@@ -39,7 +39,9 @@ class NotPermitted(WorkflowError):
 class Refused(WorkflowError):
     """The action is not possible in this state, or a guard said no."""
 
-    def __init__(self, action: str, state: State, reasons: list[str], allowed: list[str]):
+    def __init__(
+        self, action: str, state: State, reasons: list[str], allowed: list[str]
+    ):
         super().__init__(f"cannot {action.replace('_', ' ')}: " + "; ".join(reasons))
         self.action, self.state = action, state
         self.reasons, self.allowed = reasons, allowed
@@ -88,7 +90,9 @@ def decide(facts: DeviceFacts, action: str, role: str) -> Transition:
     if facts.state not in transition.sources:
         reason = f"not possible while the device is {facts.state.value}"
         raise Refused(action, facts.state, [reason], allowed(facts, role))
-    device_reasons = [r for gd in transition.guards if gd.field is None and (r := gd(facts))]
+    device_reasons = [
+        r for gd in transition.guards if gd.field is None and (r := gd(facts))
+    ]
     if device_reasons:
         raise Refused(action, facts.state, device_reasons, allowed(facts, role))
     fields: dict[str, list[str]] = {}
