@@ -13,8 +13,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from assettrack import workflow
-from assettrack.intake import Refusal
-from assettrack.lifecycle import Conflict
+from assettrack.problems import Conflict
+from assettrack.problems import Refusal
 from assettrack.tagging import TagError
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,7 @@
 """Register devices at intake, and record what the guards check: disks, erasures, QC."""
 
+from flask import current_app
+
 from assettrack import lifecycle
 from assettrack.extensions import db
 from assettrack.models import Device
@@ -10,19 +12,12 @@ from assettrack.models import Location
 from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
+from assettrack.problems import Refusal
 from assettrack.tagging import TagError
 from assettrack.tagging import canonical_tag
 from assettrack.tagging import next_asset_tag
 from assettrack.workflow import INITIAL
 from assettrack.workflow import INTAKE
-
-
-class Refusal(Exception):
-    """A record that cannot be accepted; `field` names what to correct."""
-
-    def __init__(self, field: str, message: str, status: int = 422):
-        super().__init__(message)
-        self.field, self.status = field, status
 
 
 def _given_tag(raw: str) -> str:
@@ -122,8 +117,6 @@ def record_qc(device: Device, data: dict, tester: User) -> QcRecord:
         raise Refusal(
             "device", f"a quality check is recorded in qc, not {device.state}", 409
         )
-    from flask import current_app
-
     unknown = set(data["items"]) - set(current_app.config["QC_CHECKLIST"])
     if unknown:
         raise Refusal("items", "not on the checklist: " + ", ".join(sorted(unknown)))

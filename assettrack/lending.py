@@ -5,10 +5,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from assettrack.extensions import db
-from assettrack.intake import Refusal
 from assettrack.models import Borrower
 from assettrack.models import Loan
 from assettrack.models import User
+from assettrack.problems import Refusal
 
 
 def borrowers_of(user: User) -> sa.Select:

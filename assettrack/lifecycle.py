@@ -24,6 +24,7 @@ from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.models.types import utcnow
+from assettrack.problems import Conflict
 from assettrack.workflow import DeviceFacts
 from assettrack.workflow import DiskFacts
 from assettrack.workflow import LoanFacts
@@ -32,10 +33,6 @@ from assettrack.workflow import QcFacts
 from assettrack.workflow import State
 
 _POSITIONS = ("register", "return", "start_wipe", "finish_wipe", "submit_qc")
-
-
-class Conflict(Exception):
-    """Someone else changed the device first; nothing was changed."""
 
 
 def _place(location: Location | None) -> PlaceFacts | None:

@@ -3,12 +3,12 @@
 import sqlalchemy as sa
 
 from assettrack.extensions import db
-from assettrack.intake import Refusal
 from assettrack.models import Device
 from assettrack.models import Donation
 from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import OrganisationKind
+from assettrack.problems import Refusal
 
 
 def create_location(data: dict) -> Location:
