@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from assettrack import lifecycle
+from assettrack import workflow
 from assettrack.errors import ApiError
 from assettrack.extensions import db
 from assettrack.models import Borrower
@@ -53,10 +54,17 @@ def filtered(args: dict) -> sa.Select:
     return select
 
 
-def present(device: Device, user: User) -> Device:
-    """Add what depends on the viewer: the actions open to them, the current loan."""
-    device.allowed_actions = lifecycle.allowed_actions(device, user)
-    loan = lifecycle.open_loan(device) if device.state == "lent" else None
+def present(
+    device: Device, user: User, history: lifecycle.History | None = None
+) -> Device:
+    """Add what depends on the viewer: the actions open to them, the current loan.
+
+    `history`: the device's history when the caller has it (after an action).
+    """
+    history = history or lifecycle.read_history(device)
+    facts = lifecycle.facts_for(device, history=history)
+    device.allowed_actions = workflow.allowed(facts, user.role)
+    loan = history.loan
     device.current_loan = loan and {
         "due_on": loan.due_on.isoformat(),
         "renewals": loan.renewals,

@@ -81,12 +81,30 @@ def references(payload: dict, actor: User) -> References:
     return References(borrower, destination)
 
 
-def _history_positions(device: Device) -> tuple[dict[str, int], dict[int, int]]:
-    """Where the device's history stands, in one round trip.
+@dataclass
+class History:
+    """Where a device's history stands: all the guards compare against.
 
-    The latest event id of each action the guards compare against, and per disk
-    the position of its latest passed erasure.
+    `positions`: the latest event id of each action in `_POSITIONS`; `erased`: per
+    disk, the position of its latest passed erasure; `qc`: the latest check since
+    the device entered qc; `loan`: the open loan of a lent device.
     """
+
+    positions: dict[str, int]
+    erased: dict[int, int]
+    qc: QcRecord | None = None
+    loan: Loan | None = None
+
+    def advance(self, event: WorkflowEvent) -> None:
+        """Move past `event` without reading the history again."""
+        if event.action in _POSITIONS:
+            self.positions[event.action] = event.id
+        # No action stays in qc, and one that enters it has no check recorded yet.
+        self.qc = None
+
+
+def read_history(device: Device) -> History:
+    """The device's `History`, in one round trip (two in qc or when lent)."""
     events = (
         sa.select(
             sa.literal_column("'event'"),
@@ -108,34 +126,36 @@ def _history_positions(device: Device) -> tuple[dict[str, int], dict[int, int]]:
         .where(ErasureRecord.device_id == device.id, ErasureRecord.result == "passed")
         .group_by(ErasureRecord.disk_id)
     )
-    positions, erased = {}, {}
+    history = History({}, {})
     for kind, key, position in db.session.execute(sa.union_all(events, erasures)):
         if kind == "event":
-            positions[key] = position
+            history.positions[key] = position
         else:
-            erased[int(key)] = position
-    return positions, erased
-
-
-def facts_for(
-    device: Device, payload: dict | None = None, refs: References = References()
-) -> DeviceFacts:
-    """Everything the guards may look at, gathered in a handful of indexed queries."""
-    payload = payload or {}
-    positions, erased = _history_positions(device)
-    qc = None
+            history.erased[int(key)] = position
     if device.state == State.qc:
-        record = db.session.scalar(
+        history.qc = db.session.scalar(
             sa.select(QcRecord)
             .where(
                 QcRecord.device_id == device.id,
-                QcRecord.after_event_id >= positions.get("submit_qc", 0),
+                QcRecord.after_event_id >= history.positions.get("submit_qc", 0),
             )
             .order_by(QcRecord.id.desc())
             .limit(1)
         )
-        qc = record and QcFacts(record.items, record.grade)
-    loan = open_loan(device) if device.state == State.lent else None
+    if device.state == State.lent:
+        history.loan = open_loan(device)
+    return history
+
+
+def facts_for(
+    device: Device,
+    payload: dict | None = None,
+    refs: References = References(),
+    history: History | None = None,
+) -> DeviceFacts:
+    """Everything the guards may look at, as a plain snapshot."""
+    history = history or read_history(device)
+    positions, qc, loan = history.positions, history.qc, history.loan
     config = current_app.config
     checklist = config["QC_CHECKLIST"]
     return DeviceFacts(
@@ -143,71 +163,72 @@ def facts_for(
         today=date.today(),
         location=_place(device.location),
         disks=tuple(
-            DiskFacts(disk.label, disk.data_bearing, erased.get(disk.id))
+            DiskFacts(disk.label, disk.data_bearing, history.erased.get(disk.id))
             for disk in device.disks
         ),
         last_exposure=max(positions.get("register", 0), positions.get("return", 0)),
         last_wipe_start=positions.get("start_wipe"),
         last_wipe_finish=positions.get("finish_wipe"),
-        qc=qc,
+        qc=qc and QcFacts(qc.items, qc.grade),
         loan=loan and LoanFacts(loan.due_on, loan.renewals),
         borrower_known=refs.borrower is not None,
         destination=_place(refs.destination),
         mandatory_qc_items=tuple(item for item, must in checklist.items() if must),
         max_renewals=config["MAX_RENEWALS"],
         max_loan_days=config["MAX_LOAN_DAYS"],
-        payload=payload,
+        payload=payload or {},
     )
 
 
-def allowed_actions(device: Device, user: User) -> list[str]:
-    return workflow.allowed(facts_for(device), user.role)
+@dataclass
+class Step:
+    """One action being applied: what its effect may read and change."""
+
+    device: Device
+    payload: dict
+    refs: References
+    history: History
+
+    def current_loan(self) -> Loan:
+        """The loan a lent device's action changes; none: someone closed it first."""
+        if self.history.loan is None:
+            raise Conflict("the loan was closed by someone else")
+        return self.history.loan
 
 
 # What each action changes besides the state.
-Effect = Callable[[Device, dict, References], None]
-
-
-def _lend(device: Device, payload: dict, refs: References) -> None:
-    db.session.add(
-        Loan(
-            device_id=device.id,
-            borrower_id=refs.borrower.id,
-            location_id=device.location_id,
-            due_on=payload["due_date"],
-        )
+def _lend(step: Step) -> None:
+    step.history.loan = Loan(
+        device_id=step.device.id,
+        borrower_id=step.refs.borrower.id,
+        location_id=step.device.location_id,
+        due_on=step.payload["due_date"],
     )
+    db.session.add(step.history.loan)
 
 
-def _current_loan(device: Device) -> Loan:
-    """The loan a lent device's action changes; gone: another desk closed it first."""
-    loan = open_loan(device)
-    if loan is None:
-        raise Conflict("the loan was closed by someone else")
-    return loan
-
-
-def _renew(device: Device, payload: dict, refs: References) -> None:
-    loan = _current_loan(device)
-    loan.due_on = payload["due_date"]
+def _renew(step: Step) -> None:
+    loan = step.current_loan()
+    loan.due_on = step.payload["due_date"]
     loan.renewals += 1
 
 
-def _closer(outcome: str) -> Effect:
-    def close(device: Device, payload: dict, refs: References) -> None:
-        loan = _current_loan(device)
+def _closer(outcome: str) -> Callable[[Step], None]:
+    def close(step: Step) -> None:
+        loan = step.current_loan()
         loan.closed_at, loan.outcome = utcnow(), outcome
+        step.history.loan = None
 
     return close
 
 
-def _transfer(device: Device, payload: dict, refs: References) -> None:
-    destination = refs.destination
+def _transfer(step: Step) -> None:
+    destination = step.refs.destination
     # Set the id too: the event below reads it before any flush would.
-    device.location, device.location_id = destination, destination.id
+    step.device.location, step.device.location_id = destination, destination.id
 
 
-EFFECTS: dict[str, Effect] = {
+EFFECTS: dict[str, Callable[[Step], None]] = {
     "lend": _lend,
     "renew": _renew,
     "return": _closer("returned"),
@@ -220,19 +241,25 @@ def _jsonable(payload: dict) -> dict:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in payload.items()}
 
 
-def perform(device: Device, action: str, actor: User, payload: dict) -> WorkflowEvent:
+@dataclass(frozen=True)
+class Performed:
+    event: WorkflowEvent
+    history: History  # as it stands after the event, for the answer's facts
+
+
+def perform(device: Device, action: str, actor: User, payload: dict) -> Performed:
     """Perform one workflow action for `actor`, or change nothing and raise.
 
     :raises workflow.WorkflowError: refused, with the reason and what is allowed.
     :raises Conflict: another request changed the device first.
     """
     try:
-        refs = references(payload, actor)
-        facts = facts_for(device, payload, refs)
+        refs, history = references(payload, actor), read_history(device)
+        facts = facts_for(device, payload, refs, history)
         transition = workflow.decide(facts, action, actor.role)
         source = device.state
         if effect := EFFECTS.get(action):
-            effect(device, payload, refs)
+            effect(Step(device, payload, refs, history))
         device.state = workflow.target_of(transition, State(source)).value
         device.touch()
         event = WorkflowEvent(
@@ -249,7 +276,8 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Workflow
     except BaseException:
         db.session.rollback()
         raise
-    return event
+    history.advance(event)
+    return Performed(event, history)
 
 
 def commit() -> None:

@@ -4,10 +4,10 @@
     python bench/queries.py --db postgresql://postgres@127.0.0.1:5432/bench
 
 Runs the benchmark's requests in process (Flask's test client, no gunicorn, no
-HTTP) on the seeded database, and prints for each kind of request the median
-CPU time, the time spent inside the database driver and the number of
-statements, then the statements of the last request of that kind, each with the
-assettrack function that caused it. Like run.py, it performs real actions.
+HTTP) on the seeded database, and prints for each kind of request its median
+time, CPU and time inside the database driver, and its number of statements;
+then the statements of one more such request, each with the assettrack
+functions that caused it. Like run.py, it performs real actions.
 """
 
 import argparse
@@ -49,11 +49,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--n", type=int, default=50, help="requests of each kind")
-    parser.add_argument(
-        "--keep-after-commit",
-        action="store_true",
-        help="experiment: session expire_on_commit=False (no reload after commit)",
-    )
     args = parser.parse_args()
     url = sqlalchemy_url(
         f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db
@@ -74,10 +69,6 @@ def main() -> None:
         who = caller() if tracing else ""  # walking the stack costs CPU: not timed
         statements.append((spent, who, " ".join(statement.split())))
 
-    if args.keep_after_commit:
-        with app.app_context():
-            db.session.remove()
-            db.session.configure(expire_on_commit=False)
     client = app.test_client()
     plan = Plan(url, 2 * args.n * len(ACTIONS), seed=7)
     coordinator = {"Authorization": f"Bearer {TOKENS['coordinator']}"}

@@ -298,6 +298,9 @@ def accepted(
     assert response.status_code == 200, response.get_json()
     after = seen(api, tag)
     assert response.get_json()["state"] == after["device"]["state"] == to
+    # The answer to the action shows what a fresh look at the device shows.
+    for seen_now in ("allowed_actions", "current_loan", "version"):
+        assert response.get_json()[seen_now] == after["device"][seen_now], seen_now
     assert after["device"]["version"] == before["device"]["version"] + 1
     assert after["events"][:-1] == before["events"]
     event = after["events"][-1]

@@ -323,7 +323,7 @@ def send_to_repair_in_the_background(tag: str, email: str, reason: str) -> int:
     user = db.session.scalar(sa.select(User).filter_by(email=email))
     return lifecycle.perform(
         find_device(tag), "send_to_repair", user, {"reason": reason}
-    ).id
+    ).event.id
 
 
 def test_a_job_waits_in_redis_until_a_worker_runs_it_in_the_app(world, redis_app):

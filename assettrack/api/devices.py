@@ -73,8 +73,8 @@ def act(tag, action):
         raise NotPermitted(action, current_user().role)
     device = device_or_404(tag)
     payload = payload_schema(action).load(optional_json_object())
-    lifecycle.perform(device, action, current_user(), payload)
-    return present(device, current_user())
+    performed = lifecycle.perform(device, action, current_user(), payload)
+    return present(device, current_user(), performed.history)
 
 
 @bp.get("/devices/<tag>/events")
