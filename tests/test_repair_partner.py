@@ -530,3 +530,24 @@ def test_nothing_more_happens_to_a_scrapped_device(world):
     )
     assert response.status_code == 409
     assert seen(world.repair, tag) == before
+
+
+# --- donated batches ------------------------------------------------------------------
+
+
+def test_a_batch_registered_at_intake_lists_its_devices(world):
+    created = world.repair.post(
+        "/donations",
+        json={"donor": "Scholengroep Brugge", "received_on": "2026-11-20"},
+    )
+    assert created.status_code == 201, created.get_json()
+    batch = created.get_json()
+    tags = {world.intake(donation=batch["id"])["asset_tag"] for _ in range(2)}
+    world.intake()  # another device, outside the batch
+
+    shown = world.coordinator.get(f"/donations/{batch['id']}").get_json()
+    assert (shown["donor"], shown["device_count"]) == ("Scholengroep Brugge", 2)
+    listed = world.coordinator.client.get(
+        shown["devices"], headers=world.coordinator.headers
+    )
+    assert {d["asset_tag"] for d in listed.get_json()["items"]} == tags

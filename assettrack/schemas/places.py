@@ -31,9 +31,16 @@ class LocationSchema(Schema):
     organisation = Id(required=True, attribute="organisation_id")
 
 
+class DonorName(Text):
+    """Read as the donor's name; written out from the donor organisation."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.name
+
+
 class DonationSchema(Schema):
     id = fields.Integer(dump_only=True)
-    donor = Text(
+    donor = DonorName(
         required=True,
         min_length=1,
         max_length=120,
@@ -42,4 +49,9 @@ class DonationSchema(Schema):
     received_on = fields.Date(required=True)
     notes = Text(load_default="", max_length=2000)
     device_count = fields.Integer(dump_only=True)
+    devices = fields.Function(
+        lambda donation: f"/api/v1/devices?donation={donation.id}",
+        dump_only=True,
+        metadata={"description": "where the batch's devices are listed"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
