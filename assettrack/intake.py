@@ -15,6 +15,7 @@ from assettrack.models import WorkflowEvent
 from assettrack.problems import Refusal
 from assettrack.tagging import TagError
 from assettrack.tagging import canonical_tag
+from assettrack.tagging import claim_given_tag
 from assettrack.tagging import next_asset_tag
 from assettrack.workflow import INITIAL
 from assettrack.workflow import INTAKE
@@ -41,8 +42,10 @@ def register(data: dict, actor: User) -> Device:
         raise Refusal("donation", "no such donation")
     try:
         tag = _given_tag(given) if given else next_asset_tag()
-        if given and db.session.scalar(db.select(Device.id).filter_by(asset_tag=tag)):
-            raise Refusal("asset_tag", f"{tag} is already in use")
+        if given:
+            if db.session.scalar(db.select(Device.id).filter_by(asset_tag=tag)):
+                raise Refusal("asset_tag", f"{tag} is already in use")
+            claim_given_tag(tag, actor)
         device = Device(
             asset_tag=tag,
             state=INITIAL.value,

@@ -8,12 +8,24 @@ from sqlalchemy.dialects import sqlite
 
 from assettrack.extensions import db
 from assettrack.models import Device
+from assettrack.models import Organisation
 from assettrack.models import TagCounter
+from assettrack.models import TagReservation
+from assettrack.models import User
+from assettrack.problems import Refusal
 from labels.tags import TagError
 from labels.tags import make_tag
 from labels.tags import normalise_tag
+from labels.tags import parse_tag
 
-__all__ = ["TagError", "find_device", "next_asset_tag", "canonical_tag"]
+__all__ = [
+    "TagError",
+    "canonical_tag",
+    "claim_given_tag",
+    "find_device",
+    "next_asset_tag",
+    "reserve_tags",
+]
 
 
 def check_tag_prefix(prefix: str) -> None:
@@ -28,19 +40,20 @@ def _prefix() -> str:
     return current_app.config["TAG_PREFIX"]
 
 
-def _take_number(prefix: str) -> int:
-    """Increment the prefix's counter inside the caller's transaction.
+def _take_number(prefix: str, count: int = 1) -> int:
+    """Advance the prefix's counter by `count` inside the caller's transaction.
 
-    The row stays locked until that transaction ends, so two intakes never get
-    the same number; a number whose transaction rolled back was never printed.
+    Returns the last number of the block taken. The row stays locked until that
+    transaction ends, so two intakes never get the same number; a number whose
+    transaction rolled back was never printed.
     """
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(TagCounter)
-        .values(prefix=prefix, last_number=1)
+        .values(prefix=prefix, last_number=count)
         .on_conflict_do_update(
             index_elements=[TagCounter.prefix],
-            set_={"last_number": TagCounter.last_number + 1},
+            set_={"last_number": TagCounter.last_number + count},
         )
         .returning(TagCounter.last_number)
     )
@@ -54,6 +67,58 @@ def next_asset_tag() -> str:
         tag = make_tag(_take_number(prefix), prefix=prefix)
         if not db.session.scalar(sa.select(Device.id).where(Device.asset_tag == tag)):
             return tag
+
+
+def reserve_tags(organisation: Organisation, count: int, actor: User) -> TagReservation:
+    """Take a block of `count` numbers off the counter for a pre-printed roll."""
+    if organisation.kind == "donor":
+        raise Refusal("organisation", "tags are reserved for a repair partner or desk")
+    prefix = _prefix()
+    try:
+        last = _take_number(prefix, count)
+        reservation = TagReservation(
+            prefix=prefix,
+            first_number=last - count + 1,
+            last_number=last,
+            organisation_id=organisation.id,
+            reserved_by_id=actor.id,
+        )
+        db.session.add(reservation)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return reservation
+
+
+def reservation_tags(reservation: TagReservation) -> list[str]:
+    numbers = range(reservation.first_number, reservation.last_number + 1)
+    return [make_tag(number, prefix=reservation.prefix) for number in numbers]
+
+
+def claim_given_tag(tag: str, actor: User) -> None:
+    """Check that a pre-printed tag scanned at intake may name a new device.
+
+    :raises Refusal: the tag was never reserved, or for another organisation.
+    """
+    parsed = parse_tag(tag)
+    reservation = db.session.scalar(
+        sa.select(TagReservation).where(
+            TagReservation.prefix == parsed.prefix,
+            TagReservation.first_number <= parsed.number,
+            TagReservation.last_number >= parsed.number,
+        )
+    )
+    if reservation is None:
+        raise Refusal(
+            "asset_tag",
+            f"{tag} is not on a reserved roll; leave it out to get a new tag",
+        )
+    if actor.role == "repair" and reservation.organisation_id != actor.organisation_id:
+        raise Refusal(
+            "asset_tag",
+            f"{tag} is on a roll reserved for {reservation.organisation.name}",
+        )
 
 
 def canonical_tag(raw: str) -> str:

@@ -36,6 +36,7 @@ from assettrack.schemas.devices import DiskSchema
 from assettrack.schemas.people import BorrowerSchema
 from assettrack.schemas.places import DonationSchema
 from assettrack.schemas.places import LocationSchema
+from assettrack.schemas.tags import TagReservationSchema
 from assettrack.workflow import ACTIONS
 from labels.tags import make_tag
 
@@ -247,6 +248,12 @@ TARGETS = {
         lambda b: "/borrowers",
         lambda b: {"code": "B-0100", "display_name": "Samira", "contact": "via OCMW"},
         BorrowerSchema,
+    ),
+    "tag-reservations": Target(
+        "coordinator",
+        lambda b: "/tag-reservations",
+        lambda b: {"organisation": b.org_ids["repair"], "count": 24},
+        TagReservationSchema,
     ),
 }
 

@@ -10,3 +10,4 @@ from assettrack.api import openapi  # noqa: E402,F401
 from assettrack.api import people  # noqa: E402,F401
 from assettrack.api import places  # noqa: E402,F401
 from assettrack.api import records  # noqa: E402,F401
+from assettrack.api import tags  # noqa: E402,F401

@@ -4,6 +4,7 @@ from assettrack.models.device import Device
 from assettrack.models.device import Disk
 from assettrack.models.device import Donation
 from assettrack.models.device import TagCounter
+from assettrack.models.device import TagReservation
 from assettrack.models.event import WorkflowEvent
 from assettrack.models.loan import Borrower
 from assettrack.models.loan import Loan
@@ -32,6 +33,7 @@ __all__ = [
     "QcRecord",
     "Role",
     "TagCounter",
+    "TagReservation",
     "User",
     "WorkflowEvent",
 ]

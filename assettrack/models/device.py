@@ -35,6 +35,31 @@ class TagCounter(db.Model):
     last_number: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
 
 
+class TagReservation(db.Model):
+    """A roll of tags printed before its devices exist, for one organisation.
+
+    Its numbers came off the counter in one block, so no device can get one of
+    them except by scanning the printed label at intake.
+    """
+
+    __tablename__ = "tag_reservations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(4))
+    first_number: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    last_number: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    reserved_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    organisation: so.Mapped[Organisation] = so.relationship(lazy="joined")
+
+    @property
+    def count(self) -> int:
+        return self.last_number - self.first_number + 1
+
+
 class Device(db.Model):
     """One donated device. Its `state` is written only by `assettrack.lifecycle`."""
 
