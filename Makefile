@@ -10,6 +10,10 @@ PORT   ?= 5000
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "assettrack needs Python 3.11 or newer")'
+	@# pyzbar needs the zbar library (Debian libzbar0): installed when missing and we are root
+	@{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q libzbar.so.0 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update && apt-get install -y libzbar0); } \
+		|| echo "libzbar0 missing and not root: barcode photos fall back to zxing-cpp only (sudo apt-get install libzbar0)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test,agent]'

@@ -57,5 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     from assettrack.api import bp as api
+    from assettrack.api.labels import short_link
 
     app.register_blueprint(api)
+    app.add_url_rule("/t/<tag>", "short_link", short_link)

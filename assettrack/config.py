@@ -25,6 +25,9 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RQ_QUEUE": os.environ.get("ASSETTRACK_RQ_QUEUE", "assettrack"),
         "TAG_PREFIX": os.environ.get("ASSETTRACK_TAG_PREFIX", "DB"),
+        # Printed on every label ("Eigendom van ..."), and the address in its QR code.
+        "ORGANISATION_NAME": os.environ.get("ASSETTRACK_ORGANISATION", "Digibank"),
+        "PUBLIC_URL": os.environ.get("ASSETTRACK_PUBLIC_URL") or None,
         # Requests larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("ASSETTRACK_MAX_BODY", 1_048_576)),
         "MAX_RENEWALS": int(os.environ.get("ASSETTRACK_MAX_RENEWALS", 2)),

@@ -80,6 +80,8 @@ def _invalid_payload(exc: workflow.InvalidPayload):
 def _refusal(exc: Refusal):
     if exc.status == 409:
         return error_response(409, "conflict", str(exc))
+    if exc.status == 503:
+        return error_response(503, "unavailable", str(exc))
     return error_response(
         exc.status, "validation_error", str(exc), {"fields": {exc.field: [str(exc)]}}
     )

@@ -9,6 +9,16 @@ from collections.abc import Callable
 from flask import Flask
 from flask import current_app
 
+from assettrack.extensions import db
+from assettrack.models import BackgroundJob
+from assettrack.models import User
+from assettrack.models.types import utcnow
+from assettrack.problems import Refusal
+
+# What each kind of job does: params and a progress callback in, (bytes, mimetype) out.
+Work = Callable[[dict, Callable[[int, int], None]], tuple[bytes, str]]
+KINDS: dict[str, Work] = {}
+
 _KEY = "assettrack.rq"
 
 
@@ -47,3 +57,47 @@ def queue_status(app: Flask) -> str:
     except Exception:  # any Redis failure means the same thing to a health check
         return "unreachable"
     return "ok"
+
+
+def submit(kind: str, params: dict, user: User, total: int = 0) -> BackgroundJob:
+    """Record a job and start it: in a worker, or right now without Redis."""
+    job = BackgroundJob(kind=kind, params=params, total=total, requested_by_id=user.id)
+    db.session.add(job)
+    db.session.commit()
+    try:
+        enqueue(run, job.id)
+    except Exception as exc:  # Redis down: say so, leave no job waiting forever
+        _fail(job.id, f"the job queue is unreachable: {exc}")
+        raise Refusal(
+            "queue", "the job queue is unreachable; try again later", 503
+        ) from exc
+    db.session.refresh(job)
+    return job
+
+
+def run(job_id: str) -> None:
+    """Do one recorded job, keeping its row up to date for whoever polls it."""
+    job = db.session.get(BackgroundJob, job_id)
+    job.status = "started"
+    db.session.commit()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 24 == 0:  # a commit per sheet, not per label
+            job.done, job.total = done, total
+            db.session.commit()
+
+    try:
+        result, mimetype = KINDS[job.kind](job.params, progress)
+    except Exception as exc:  # the poller must learn why; the worker goes on
+        db.session.rollback()
+        _fail(job_id, str(exc))
+        return
+    job.result, job.result_type = result, mimetype
+    job.status, job.finished_at = "finished", utcnow()
+    db.session.commit()
+
+
+def _fail(job_id: str, message: str) -> None:
+    job = db.session.get(BackgroundJob, job_id)
+    job.status, job.error, job.finished_at = "failed", message[:2000], utcnow()
+    db.session.commit()

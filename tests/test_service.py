@@ -367,3 +367,27 @@ def test_without_redis_a_job_runs_at_once_and_no_worker_is_needed(world, runner)
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code != 0
     assert "REDIS_URL" in result.output
+
+
+def test_a_label_sheet_is_rendered_by_the_worker_and_polled_until_done(
+    world, redis_app
+):
+    tags = [world.intake()["asset_tag"] for _ in range(3)]
+    coordinator = redis_app.test_client()
+    headers = world.coordinator.headers
+    started = coordinator.post(
+        "/api/v1/labels/sheets", json={"tags": tags}, headers=headers
+    )
+    assert started.status_code == 202, started.get_json()
+    job = started.get_json()
+    assert (job["status"], job["result"]) == ("queued", None)
+    polled = coordinator.get(f"/api/v1/jobs/{job['id']}/result", headers=headers)
+    assert polled.status_code == 409  # not finished yet
+
+    result = redis_app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+
+    done = coordinator.get(f"/api/v1/jobs/{job['id']}", headers=headers).get_json()
+    assert (done["status"], done["done"], done["total"]) == ("finished", 3, 3)
+    pdf = coordinator.get(done["result"], headers=headers)
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")

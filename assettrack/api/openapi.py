@@ -58,6 +58,14 @@ def _operation(view, methods_rule) -> dict:
     operation: dict = {"summary": doc, "operationId": view.__name__, "responses": {}}
     if "query" in declared:
         operation["parameters"] = [{"in": "query", "schema": declared["query"]}]
+    if "body_multipart" in declared:
+        name = declared["body_multipart"]
+        upload = {"type": "string", "format": "binary"}
+        form = {"type": "object", "properties": {name: upload}, "required": [name]}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": form}},
+        }
     if "body" in declared:
         operation["requestBody"] = {"required": True, **_json(declared["body"])}
     if "response" in declared:

@@ -6,6 +6,7 @@ from assettrack.models.device import Donation
 from assettrack.models.device import TagCounter
 from assettrack.models.device import TagReservation
 from assettrack.models.event import WorkflowEvent
+from assettrack.models.job import BackgroundJob
 from assettrack.models.loan import Borrower
 from assettrack.models.loan import Loan
 from assettrack.models.org import ApiToken
@@ -20,6 +21,7 @@ from assettrack.models.records import QcRecord
 
 __all__ = [
     "ApiToken",
+    "BackgroundJob",
     "Borrower",
     "Device",
     "Disk",
