@@ -1,4 +1,4 @@
-"""The desk-side command line: ``scanner decode IMAGE...``.
+"""The desk-side command line: ``scanner decode IMAGE...`` and ``scanner desk``.
 
 Without --json, one line per code found: the image, the symbology and the text
 (control characters such as the CR LF in QR codes shown escaped), so that it
@@ -10,9 +10,12 @@ said on stderr; the exit status is then 1 (nothing found) or 2 (unreadable).
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from scanner.decode import DecodeError
 from scanner.decode import decode
+from scanner.desk import Service
+from scanner.desk import run
 
 
 def _shown(text: str) -> str:
@@ -63,7 +66,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="one JSON object: image path -> decoded texts",
     )
+    desk_parser = commands.add_parser(
+        "desk",
+        help="look up each scanned tag (or dropped image) through the service",
+        description="Read tags typed by a USB scanner (one per line) and answer"
+        " what each device is and what can be done with it now.",
+    )
+    desk_parser.add_argument("--server", required=True, help="e.g. https://digibank.be")
+    desk_parser.add_argument("--token", required=True, help="a desk's API token")
+    desk_parser.add_argument(
+        "--watch", type=Path, help="also decode images dropped here"
+    )
+    desk_parser.add_argument("--prefix", help="only tags with this prefix")
     args = parser.parse_args(argv)
+    if args.command == "desk":
+        run(Service(args.server, args.token), folder=args.watch, prefix=args.prefix)
+        return 0
     return _decode_command(args)
 
 
