@@ -36,9 +36,8 @@ def main() -> int:
         for i in range(args.labels)
     ]
     missed = False
-    print(
-        f"{'layout':8} {'labels':>6} {'best s':>7} {'median s':>9} {'pages':>5} {'kB':>6}"
-    )
+    header = ("layout", "labels", "best s", "median s", "pages", "kB")
+    print("{:8} {:>6} {:>7} {:>9} {:>5} {:>6}".format(*header))
     for name, layout in LAYOUTS.items():
         if not layout.is_sheet:
             start = time.perf_counter()

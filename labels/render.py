@@ -15,7 +15,7 @@ Sheets are PDFs of 1-bit page images at 300 dpi, made by Pillow. Chosen over a
 vector PDF (reportlab, fpdf2) because the label is then drawn by one code path
 for roll and sheet, bars stay whole dots at the printer's own resolution (300
 dpi, or exactly 2 dots at 600 dpi), the images are stored losslessly (CCITT G4,
-about 60 kB a page) and 240 labels take well under the 3 s budget (see
+60-100 kB a page) and 240 labels take well under the 3 s budget (see
 bench/labels.py). A vector PDF would only win on a printer whose resolution is
 not a multiple of 300 dpi.
 

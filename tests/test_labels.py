@@ -21,6 +21,7 @@ from pyzbar import pyzbar
 
 from labels import TagError
 from labels import make_tag
+from labels import render
 from labels.layouts import LAYOUTS
 from labels.layouts import dots
 from labels.render import LabelInfo
@@ -130,6 +131,39 @@ def test_bars_are_whole_printer_dots_with_quiet_zones(layout):
     assert last + 10 * module < image.width
 
 
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_the_qr_code_has_its_quiet_zone_and_big_modules(layout):
+    image = label_image(make_tag(7031), layout).convert("L")
+    code = next(c for c in zxingcpp.read_barcodes(image) if str(c.format) == "QR Code")
+    p = code.position
+    near = (
+        p.top_left.x - 3,
+        p.top_left.y - 3,
+        p.bottom_right.x + 4,
+        p.bottom_right.y + 4,
+    )
+    left, top, right, bottom = image.crop(near).point(lambda v: 255 - v).getbbox()
+    left, top, right, bottom = (
+        near[0] + left,
+        near[1] + top,
+        near[0] + right,
+        near[1] + bottom,
+    )
+    row = [image.getpixel((x, top)) < 128 for x in range(left, right)]
+    module = row.index(False) // 7  # the finder pattern's top edge: 7 dark modules
+    ring = image.crop(
+        (left - 4 * module, top - 4 * module, right + 4 * module, bottom + 4 * module)
+    )
+    ring.paste(
+        255, (4 * module, 4 * module, ring.width - 4 * module, ring.height - 4 * module)
+    )
+
+    assert module >= 5  # 0.42 mm or more: a phone reads it from arm's length
+    assert left >= 4 * module and top >= 4 * module  # the quiet zone is on the label
+    assert right + 4 * module <= image.width and bottom + 4 * module <= image.height
+    assert ring.getextrema() == (255, 255)  # nothing printed in the quiet zone
+
+
 def test_the_roll_label_is_a_300_dpi_png_as_wide_as_the_printer_prints():
     image = Image.open(io.BytesIO(render_label("db 000123 k", ORGANISATION, BASE_URL)))
 
@@ -160,6 +194,10 @@ def test_a_sheet_pdf_holds_every_label_in_its_place(layout):
             210,
             297,
         )  # A4
+    # each page one lossless 1-bit A4 image at 300 dpi: no JPEG blur on the bars
+    assert pdf.count(b"/CCITTFaxDecode") == len(pages) and b"DCTDecode" not in pdf
+    assert len(re.findall(rb"/Width 2480\b", pdf)) == len(pages)
+    assert all(page.size == (2480, 3508) and page.mode == "1" for page in pages)
     assert seen == [(i, count) for i in range(1, count + 1)]
     width, height = stock.size
     for page_number, page in enumerate(pages):
@@ -216,6 +254,29 @@ def test_a_long_organisation_name_is_shortened_not_printed_over_the_codes():
         assert codes["Code 128"] == tag
         assert names_exactly(codes["QR Code"], tag)
         assert ink[2] <= image.width - dots(stock.padding_mm[0])  # not off the label
+
+
+@pytest.fixture
+def without_dejavu(monkeypatch):
+    """A fresh machine without Debian's DejaVu fonts: Pillow's own font is used."""
+    monkeypatch.setattr(render, "_FONT_DIRS", ())
+    render._font.cache_clear()
+    render._fit_font.cache_clear()
+    assert "DejaVu" not in render._font(True, 40).getname()[0]
+    yield
+    render._font.cache_clear()
+    render._fit_font.cache_clear()
+
+
+@pytest.mark.usefixtures("without_dejavu")
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_labels_print_on_a_machine_without_extra_fonts(layout):
+    tag = make_tag(2024)
+
+    codes = read(compose(LabelInfo(tag, ORGANISATION, BASE_URL), LAYOUTS[layout]))
+
+    assert codes["Code 128"] == tag
+    assert names_exactly(codes["QR Code"], tag)
 
 
 def test_a_mistyped_tag_or_unknown_layout_is_refused_before_printing():
