@@ -2,7 +2,7 @@
 
 ``scanner.keyboard`` repairs text from USB "keyboard wedge" scanners whose
 keyboard layout does not match the computer's (QWERTY scanner, AZERTY desk).
-Decoding codes from camera images may join this package later.
+``scanner.decode`` reads codes from photos (zxing-cpp, then zbar).
 """
 
 from scanner.keyboard import MISMATCHES

@@ -5,7 +5,9 @@ zxing-cpp reads far more than zbar and never misread, while zbar reads some came
 EAN-13 photos zxing-cpp misses. So zxing-cpp goes first and zbar only gets the
 image when nothing was found; restricting both to the symbologies below made
 them 2-3x faster. Each retry runs only when the passes before it found nothing,
-so a sharp label costs one zxing-cpp call.
+so a sharp label costs one zxing-cpp call; the retries (another binarizer, small
+photos enlarged, zbar, the photo turned for slanted barcodes) are the ones the
+measurements showed to help, see _passes().
 
 zbar is trusted only for EAN/UPC (a check digit, and where it helps) and ASCII QR
 codes: it returned wrong Code 128 values on degraded photos, reads Code 39
@@ -41,6 +43,9 @@ IMAGE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 # Below this (longest side, pixels) a photo is upscaled for the retries: the
 # modules of a code in a small crop are too few pixels for the binarizer.
 SMALL = 1000
+# Above this (longest side, pixels) the retries after the first two passes work on
+# a reduced copy; the first passes see the photo at full size.
+RETRY_SIDE = 1600
 
 # The symbologies we print (Code 128, QR) and those common on donated machines.
 ZXING_FORMATS = (
@@ -50,9 +55,9 @@ ZXING_FORMATS = (
     zxingcpp.BarcodeFormat.DataMatrix,
     zxingcpp.BarcodeFormat.EANUPC,
 )
-# zbar's names for what we take from it (see the module docstring for why)
 # read along scan lines, so one code can give several (disagreeing) readings
 LINEAR = frozenset({"Code 128", "Code 39", "EAN-13", "EAN-8", "UPC-A", "UPC-E"})
+# zbar's names for what we take from it (see the module docstring for why)
 _ZBAR_TYPES = {
     "EAN13": "EAN-13",
     "EAN8": "EAN-8",
@@ -98,10 +103,7 @@ def load_image(source: bytes | Image.Image | str | os.PathLike) -> Image.Image:
     Sizes are checked from the header before any pixel is decompressed.
     """
     if isinstance(source, Image.Image):
-        error = _too_big(*source.size)
-        if error:
-            raise error
-        return source
+        return _loaded(source)
     if isinstance(source, str | os.PathLike):
         try:
             with open(source, "rb") as file:
@@ -118,15 +120,13 @@ def load_image(source: bytes | Image.Image | str | os.PathLike) -> Image.Image:
         raise DecodeError("empty file: no image in it")
     if len(data) > MAX_BYTES:
         raise DecodeError(f"file too large: more than {MAX_BYTES // (1024 * 1024)} MB")
+    # Pillow only warns between its limit and twice that; here a bomb is an error.
+    # (catch_warnings is process-wide: threads racing here can at worst leave that
+    # error filter in place, which is what we want anyway.)
     with warnings.catch_warnings():
-        # Pillow only warns up to twice its own limit; a bomb is never a warning here
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
-            error = _too_big(*image.size)
-            if error:
-                raise error
-            image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
             raise DecodeError(f"image too large: {bomb}") from None
         except Image.UnidentifiedImageError:
@@ -134,9 +134,19 @@ def load_image(source: bytes | Image.Image | str | os.PathLike) -> Image.Image:
                 f"not an image (or not one of {', '.join(IMAGE_FORMATS)})"
             ) from None
         except (OSError, SyntaxError, ValueError, EOFError) as broken:
-            if isinstance(broken, DecodeError):
-                raise
             raise DecodeError(f"damaged image: {broken}") from None
+    return _loaded(image)
+
+
+def _loaded(image: Image.Image) -> Image.Image:
+    """`image` with its pixels decompressed, if its size is a photo's."""
+    error = _too_big(*image.size)
+    if error:
+        raise error
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as broken:
+        raise DecodeError(f"damaged image: {broken}") from None
     return image
 
 
@@ -152,9 +162,14 @@ def _gray(image: Image.Image) -> Image.Image:
 Point = tuple[float, float]
 
 
-def _scaled(scale: int):
-    """Maps a point of an image enlarged `scale` times back to the original."""
+def _scaled(scale: float):
+    """Maps a point of an image resized by `scale` back to the original."""
     return lambda x, y: (x / scale, y / scale)
+
+
+def _then(first, second):
+    """The map `first`, then `second` (None: the identity)."""
+    return first if second is None else lambda x, y: second(*first(x, y))
 
 
 def _rotated(image: Image.Image, degrees: float):
@@ -258,25 +273,37 @@ def _zbar(image: Image.Image, back=None) -> list[Code]:
     return codes
 
 
+def _resized(image: Image.Image, scale: float):
+    """`image` resized by `scale`, and the map from its points back to `image`."""
+    size = (round(image.width * scale), round(image.height * scale))
+    return image.resize(size, Image.Resampling.BICUBIC), _scaled(scale)
+
+
 def _passes(gray: Image.Image):
     """The decoding attempts, cheapest first; each yields the codes it found."""
     yield _zxing(gray)
     # a global threshold copes with glare and soft focus where local averaging breaks up
     yield _zxing(gray, binarizer=zxingcpp.Binarizer.GlobalHistogram)
-    scale = 2 if max(gray.size) < SMALL else 1
-    enhanced = gray
-    if scale > 1:  # before the contrast stretch, which would harden blurred edges
-        size = (gray.width * scale, gray.height * scale)
-        enhanced = gray.resize(size, Image.Resampling.BICUBIC)
-    enhanced = ImageOps.autocontrast(enhanced, cutoff=1)
-    yield _zxing(enhanced, _scaled(scale))
-    yield _zbar(gray)
-    if scale > 1:
-        yield _zbar(enhanced, _scaled(scale))
+    # The retries work on at most RETRY_SIDE pixels: a 12-megapixel photo with no
+    # code took 3 s at full size, and a code zxing-cpp missed there is not small.
+    side = max(gray.size)
+    base, back = gray, None
+    if side > RETRY_SIDE:
+        base, back = _resized(gray, RETRY_SIDE / side)
+    if side < SMALL:  # before the contrast stretch, which would harden blurred edges
+        enlarged, back_enlarged = _resized(gray, 2)
+        enhanced = ImageOps.autocontrast(enlarged, cutoff=1)
+        yield _zxing(enhanced, back_enlarged)
+    else:
+        yield _zxing(ImageOps.autocontrast(base, cutoff=1), back)
+    yield _zbar(base, back)
+    if side < SMALL:
+        yield _zbar(enhanced, back_enlarged)
     # zxing-cpp reads linear codes within about 10 degrees of level or upright;
     # three turns bring any slant into that window (a phone held at an angle)
     for degrees in (22.5, 45, 67.5):
-        yield _zxing(*_rotated(gray, degrees))
+        turned, back_turned = _rotated(base, degrees)
+        yield _zxing(turned, _then(back_turned, back))
 
 
 def decode(image: bytes | Image.Image | str | os.PathLike) -> list[Code]:
