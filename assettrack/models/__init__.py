@@ -1,5 +1,7 @@
 """The data model. Import models from here."""
 
+from assettrack.models.certificate import Certificate
+from assettrack.models.certificate import CertificateCounter
 from assettrack.models.device import Device
 from assettrack.models.device import Disk
 from assettrack.models.device import Donation
@@ -16,6 +18,7 @@ from assettrack.models.org import Organisation
 from assettrack.models.org import OrganisationKind
 from assettrack.models.org import Role
 from assettrack.models.org import User
+from assettrack.models.records import ErasureLog
 from assettrack.models.records import ErasureRecord
 from assettrack.models.records import QcRecord
 
@@ -23,9 +26,12 @@ __all__ = [
     "ApiToken",
     "BackgroundJob",
     "Borrower",
+    "Certificate",
+    "CertificateCounter",
     "Device",
     "Disk",
     "Donation",
+    "ErasureLog",
     "ErasureRecord",
     "Location",
     "LocationKind",

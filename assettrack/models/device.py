@@ -110,6 +110,8 @@ class Disk(db.Model):
         sa.ForeignKey("devices.id"), index=True
     )
     kind: so.Mapped[str] = so.mapped_column(sa.String(10))  # hdd, ssd, nvme, emmc
+    interface: so.Mapped[str] = so.mapped_column(sa.String(10), default="")
+    make: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
     model: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     serial: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
     size_gb: so.Mapped[int | None]

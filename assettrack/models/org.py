@@ -37,6 +37,9 @@ class Organisation(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    address: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # media type -> level required before a disk may leave wiping (None: default)
+    erasure_policy: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -59,7 +62,10 @@ class User(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    # For the web pages; API clients use tokens. None: no page login.
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     organisation_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
