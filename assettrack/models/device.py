@@ -117,6 +117,9 @@ class Disk(db.Model):
     size_gb: so.Mapped[int | None]
     data_bearing: so.Mapped[bool] = so.mapped_column(default=True)
     added_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+    # Taken out (replaced, sent to destruction): kept for the certificate, but
+    # no longer a disk the device's wipe must cover.
+    removed_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     device: so.Mapped[Device] = so.relationship(back_populates="disks")
 
     @property

@@ -38,7 +38,7 @@ class ErasureRecord(db.Model):
     passes: so.Mapped[int] = so.mapped_column(default=1)
     tool: so.Mapped[str] = so.mapped_column(sa.String(80))
     tool_version: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    verification: so.Mapped[str] = so.mapped_column(sa.String(10))  # none, sampled, full
+    verification: so.Mapped[str] = so.mapped_column(sa.String(10))  # none/sampled/full
     verification_result: so.Mapped[str | None] = so.mapped_column(sa.String(10))
     hidden_areas: so.Mapped[str] = so.mapped_column(
         sa.String(12), default="not_checked"

@@ -60,6 +60,7 @@ def upgrade():
     with op.batch_alter_table('disks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('interface', sa.String(length=10), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('make', sa.String(length=80), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('removed_at', sa.DateTime(), nullable=True))
 
     with op.batch_alter_table('erasure_records', schema=None) as batch_op:
         batch_op.add_column(sa.Column('media', sa.String(length=10), nullable=False, server_default='other'))
@@ -135,6 +136,7 @@ def downgrade():
         batch_op.drop_column('media')
 
     with op.batch_alter_table('disks', schema=None) as batch_op:
+        batch_op.drop_column('removed_at')
         batch_op.drop_column('make')
         batch_op.drop_column('interface')
 
