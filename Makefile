@@ -14,6 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	@{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q libzbar.so.0 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& (apt-get update && apt-get install -y libzbar0); } \
 		|| echo "libzbar0 missing and not root: barcode photos fall back to zxing-cpp only (sudo apt-get install libzbar0)"
+	@# the page tests drive Debian's headless Chromium through its chromedriver: installed when missing and we are root
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver); } \
+		|| echo "chromium or chromedriver missing and not root: browser tests will be skipped (sudo apt-get install chromium chromium-driver)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test,agent]'

@@ -8,12 +8,14 @@ from werkzeug.routing import IntegerConverter
 
 from assettrack import cli
 from assettrack import config as settings
+from assettrack import i18n
 from assettrack import jobs
+from assettrack import pages
 from assettrack.errors import register_error_handlers
+from assettrack.extensions import csrf
 from assettrack.extensions import db
 from assettrack.extensions import migrate
 from assettrack.tagging import check_tag_prefix
-from assettrack.workflow.checklist import QC_CHECKLIST
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -33,9 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(
-        settings.from_environment(app.instance_path), QC_CHECKLIST=QC_CHECKLIST
-    )
+    app.config.from_mapping(settings.from_environment(app.instance_path))
     app.config.from_mapping(config or {})
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     jobs.init_app(app)
+    i18n.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     cli.init_app(app)
@@ -60,4 +61,6 @@ def register_blueprints(app: Flask) -> None:
     from assettrack.api.labels import short_link
 
     app.register_blueprint(api)
+    csrf.exempt(api)  # bearer tokens, not cookies: nothing for CSRF to forge
     app.add_url_rule("/t/<tag>", "short_link", short_link)
+    pages.init_app(app)

@@ -28,7 +28,10 @@ _ORG_KIND_FOR_ROLE = {
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--org", "org_name", help="the organisation's name; created if new")
-def create_user(email: str, role: str, org_name: str | None) -> None:
+@click.option("--password", help="for logging in to the web pages (default: none)")
+def create_user(
+    email: str, role: str, org_name: str | None, password: str | None
+) -> None:
     """Create a person with a role, optionally in an organisation."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).filter_by(email=email)):
@@ -41,9 +44,35 @@ def create_user(email: str, role: str, org_name: str | None) -> None:
         if organisation is None:
             kind = _ORG_KIND_FOR_ROLE.get(role, "coordinator")
             organisation = Organisation(name=org_name, kind=kind)
-    db.session.add(User(email=email, role=role, organisation=organisation))
+    user = User(email=email, role=role, organisation=organisation)
+    if password is not None:
+        _set_password(user, password)
+    db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {email}" + (f" of {org_name}" if org_name else ""))
+
+
+def _set_password(user: User, password: str) -> None:
+    try:
+        user.set_password(password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@user_cli.command("password")
+@click.argument("email")
+@click.password_option(help="the new password (asked for when not given)")
+def set_password(email: str, password: str) -> None:
+    """Set the password EMAIL logs in to the web pages with.
+
+    Every page session made with the old password ends.
+    """
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    _set_password(user, password)
+    db.session.commit()
+    click.echo(f"password set for {user.email}")
 
 
 @token_cli.command("create")

@@ -4,7 +4,10 @@ Tests pass overrides to `create_app({...})` instead of setting variables.
 """
 
 import os
+import secrets
 from pathlib import Path
+
+from assettrack.files import create_once
 
 
 def _normalise_database_url(url: str) -> str:
@@ -20,7 +23,17 @@ def from_environment(instance_path: str) -> dict:
     sqlite_file = Path(instance_path) / "assettrack.sqlite"
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_file}"
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        # Signs the page sessions and their CSRF tokens.
+        "SECRET_KEY": os.environ.get("SECRET_KEY")
+        or instance_secret(Path(instance_path) / "secret_key"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("ASSETTRACK_HTTPS_ONLY") == "1",
+        # A CSRF token lives as long as the page session: a form left open at the
+        # workbench over lunch still posts.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RQ_QUEUE": os.environ.get("ASSETTRACK_RQ_QUEUE", "assettrack"),
@@ -28,11 +41,21 @@ def from_environment(instance_path: str) -> dict:
         # Printed on every label ("Eigendom van ..."), and the address in its QR code.
         "ORGANISATION_NAME": os.environ.get("ASSETTRACK_ORGANISATION", "Digibank"),
         "PUBLIC_URL": os.environ.get("ASSETTRACK_PUBLIC_URL") or None,
+        # The Ed25519 key that signs erasure certificates (PEM), made on first use.
+        "CERTIFICATE_KEY": os.environ.get("ASSETTRACK_CERTIFICATE_KEY")
+        or str(Path(instance_path) / "certificate-signing-key.pem"),
+        # Public /verify requests per client address and minute (0: no limit).
+        "VERIFY_RATE_LIMIT": int(os.environ.get("ASSETTRACK_VERIFY_RATE_LIMIT", 30)),
         # Requests larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("ASSETTRACK_MAX_BODY", 1_048_576)),
         "MAX_RENEWALS": int(os.environ.get("ASSETTRACK_MAX_RENEWALS", 2)),
         "MAX_LOAN_DAYS": int(os.environ.get("ASSETTRACK_MAX_LOAN_DAYS", 366)),
     }
+
+
+def instance_secret(path: Path) -> str:
+    """The secret kept at `path`, generated (mode 0600) the first time."""
+    return create_once(path, lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 def engine_options(database_uri: str) -> dict:

@@ -19,8 +19,10 @@ from datetime import timedelta
 import click
 import sqlalchemy as sa
 
+from assettrack import erasures
 from assettrack import intake
 from assettrack import lifecycle
+from assettrack import quality
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Device
@@ -30,12 +32,13 @@ from assettrack.models import Organisation
 from assettrack.models import User
 from assettrack.models.types import utcnow
 from assettrack.workflow import State
-from assettrack.workflow.checklist import QC_CHECKLIST
 
 SEED = 20261128
 DOMAIN = "digibank.example"
 COORDINATOR = "Digibank Regio Gent"
 TOKEN_HINT = f"flask --app assettrack token create coordinator@{DOMAIN}"
+# Every demo person logs in to the web pages with this password (README).
+DEMO_PASSWORD = "demo-digibank"  # noqa: S105  (published in the README)
 
 # fmt: off
 # organisation, its place, municipality, postcode, e-mail key of its person
@@ -52,6 +55,13 @@ DIGILEENPLEKKEN = (
 )
 STORAGE = ("Magazijn Digibank Ledeberg", "Gent", "9050")
 BORROWERS_PER_DESK = 25
+
+# The item a failed quality check names, per checklist, with the tester's note.
+QC_FAILURES = {
+    "laptop": ("battery", "batterijcapaciteit 48 %"),
+    "desktop": ("usb_ports", "USB-poorten vooraan geven geen contact"),
+    "tablet": ("battery", "batterijcapaciteit 52 %"),
+}
 
 # How many devices end in each state; the stories below say how they got there.
 FATES = {
@@ -100,13 +110,23 @@ CATALOGUE = {
     "600g3": ("desktop", "HP", "ProDesk 600 G3 SFF", None, 2017, "i5-6500 i5-7500"),
 }
 
-# How each kind of disk is erased (NIST SP 800-88 method, technique, tool, version,
-# verification, minutes it takes); "destroy" is the shredder at the recycler's.
+# How each kind of disk is erased (technique, passes, tool, version, verification,
+# HPA/DCO, minutes it takes); each meets the default policy. "destroy" is the
+# shredder at the recycler's.
 ERASURE_PROFILES = {
-    "nvme": ("purge", "nvme-sanitize", "nvme-cli", "2.8", "sampled", 3),
-    "ssd": ("purge", "ata-secure-erase", "hdparm", "9.65", "sampled", 12),
-    "hdd": ("clear", "overwrite-1-pass", "nwipe (ShredOS)", "0.37", "full", 95),
-    "destroy": ("destroy", "shred", "Shredder HSM Powerline", "", "full", 5),
+    "nvme": ("nvme_sanitize_crypto", 1, "nvme-cli", "2.8", "sampled", "not_checked",
+             3),
+    "ssd": ("ata_sanitize_block", 1, "hdparm", "9.65", "sampled", "yes", 12),
+    "hdd": ("overwrite", 1, "nwipe (ShredOS)", "0.38", "full", "yes", 95),
+    "destroy": ("shred", 1, "Shredder HSM Powerline", "", "none", "not_checked", 5),
+}
+# The bus each kind of disk sits on, and its maker by the model's first word.
+INTERFACES = {"nvme": "nvme", "ssd": "sata", "hdd": "sata"}
+DISK_MAKERS = {
+    "SAMSUNG": "Samsung", "PM981": "Samsung", "SK": "SK hynix",
+    "KBG40ZNS256G": "Kioxia", "LITEON": "Lite-On", "TOSHIBA": "Toshiba",
+    "ST500DM002-1BD142": "Seagate", "ST500LM034-2GH17A": "Seagate",
+    "WDC": "Western Digital",
 }
 
 # donor, received days ago, notes, device count, catalogue keys, repair partner index
@@ -243,6 +263,7 @@ def _summary() -> str:
     return (
         f"Devices per state: {per_state} (total {sum(counts.values())}).\n"
         f"People: {people}.\n"
+        f"Web pages: log in as any of them with the password {DEMO_PASSWORD}.\n"
         f"Get an API token: {TOKEN_HINT}"
     )
 
@@ -319,6 +340,10 @@ class _Loader:
             ]
             db.session.add_all(borrowers)
             self.desks.append(Desk(user, location, [b.code for b in borrowers]))
+        people = [self.admin, self.coordinator]
+        people += [p.user for p in self.partners] + [d.user for d in self.desks]
+        for person in people:
+            person.set_password(DEMO_PASSWORD)
         self.donations = []
         for donor, days_ago, notes, count, keys, partner in DONATIONS:
             organisation = Organisation(name=donor, kind="donor")
@@ -364,7 +389,14 @@ class _Loader:
         serial = self._unique(
             lambda: prefix + self._chars("0123456789ABCDEF", 14 - len(prefix))
         )
-        return {"kind": kind, "model": model, "serial": serial, "size_gb": size}
+        return {
+            "kind": kind,
+            "interface": INTERFACES[kind],
+            "make": DISK_MAKERS.get(model.split()[0], ""),
+            "model": model,
+            "serial": serial,
+            "size_gb": size,
+        }
 
     def _device_serial(self, make: str, kind: str) -> str:
         """Serials shaped like the makers': Lenovo PF…, Dell service tags, HP 5CG."""
@@ -397,47 +429,91 @@ class _Loader:
         device: Device,
         partner: Partner,
         disks=None,
-        result="passed",
+        passed=True,
         destroy=False,
     ) -> None:
         for disk in device.disks if disks is None else disks:
-            intake.record_erasure(
-                device, self._erasure(disk, result, destroy), partner.user
+            data = self._erasure(disk, passed, destroy)
+            erasures.record_erasure(
+                device, data, partner.user, self._log(disk, data, partner)
             )
 
-    def _erasure(self, disk, result: str, destroy: bool) -> dict:
+    def _erasure(self, disk, passed: bool, destroy: bool) -> dict:
         profile = ERASURE_PROFILES["destroy" if destroy else disk.kind]
-        method, technique, tool, version, verification, minutes = profile
+        technique, passes, tool, version, verification, hidden, minutes = profile
         finished: datetime = utcnow() - timedelta(minutes=self.rng.randint(1, 30))
         return {
-            "disk": disk.id,
-            "method": method,
+            "disk_id": disk.id,
             "technique": technique,
+            "passes": passes,
             "tool": tool,
             "tool_version": version,
             "verification": verification,
-            "result": result,
+            "verification_result": None
+            if verification == "none"
+            else ("passed" if passed else "failed"),
+            "hidden_areas": hidden,
+            "outcome": "erased" if passed else "failed",
             "started_at": finished - timedelta(minutes=minutes),
             "finished_at": finished,
-            "log_sha256": None if destroy else f"{self.rng.getrandbits(256):064x}",
         }
+
+    def _log(self, disk, data: dict, partner: Partner) -> erasures.ToolLog | None:
+        """nwipe's log for every HDD it wiped, nvme-cli's for some NVMe drives."""
+        started, finished = data["started_at"], data["finished_at"]
+        status = "Erased" if data["outcome"] == "erased" else "FAILED"
+        if data["tool"].startswith("nwipe"):
+            lines = [
+                f"[{started:%Y/%m/%d %H:%M:%S}] info: nwipe {data['tool_version']}",
+                f"[{started:%Y/%m/%d %H:%M:%S}] info: /dev/sda {disk.model},"
+                f" S/N={disk.serial}, bus=ATA, {disk.size_gb} GB",
+                f"[{started:%Y/%m/%d %H:%M:%S}] info: HPA/DCO: no hidden sectors",
+                f"[{started:%Y/%m/%d %H:%M:%S}] info: Invoking method"
+                " 'PRNG Stream' on /dev/sda, 1 round, verify last pass",
+                f"[{finished:%Y/%m/%d %H:%M:%S}] info: Verified that /dev/sda"
+                + (" is full of the pattern." if status == "Erased" else " differs."),
+                f"[{finished:%Y/%m/%d %H:%M:%S}] notice: {status} /dev/sda"
+                f" {disk.serial} ({partner.workshop.name})",
+            ]
+            name = f"nwipe_log_{finished:%Y%m%d-%H%M%S}.txt"
+        elif data["tool"] == "nvme-cli" and self.rng.random() < 0.5:
+            done = status == "Erased"
+            lines = [
+                f"$ nvme sanitize /dev/nvme0 --sanact=4  # {started:%Y-%m-%d %H:%M}",
+                "$ nvme sanitize-log /dev/nvme0",
+                "Sanitize Progress                      (SPROG) :  65535",
+                "Sanitize Status                        (SSTAT) :  "
+                + ("0x101" if done else "0x103"),
+                "  [2:0]  Most Recent Sanitize "
+                + ("Command Completed Successfully." if done else "Failed."),
+                f"serial: {disk.serial}  model: {disk.model}",
+            ]
+            name = f"nvme-sanitize-{disk.serial}.log"
+        else:
+            return None
+        text = "\n".join(lines) + "\n"
+        return erasures.ToolLog(name, "text/plain", text.encode())
 
     def _wipe(self, device: Device, partner: Partner) -> None:
         self._act(device, "start_wipe", partner.user)
         if self.rng.random() < 0.1:  # a first pass that failed verification, redone
-            self._erase(device, partner, device.disks[:1], result="failed")
+            self._erase(device, partner, device.disks[:1], passed=False)
         self._erase(device, partner)
         self._act(device, "finish_wipe", partner.user)
 
-    def _qc(self, device: Device, partner: Partner, **results) -> None:
-        items = {item: "pass" for item in QC_CHECKLIST}
-        items["webcam"] = self.rng.choice(("pass", "pass", "na"))
-        items.update(results)
-        notes = "batterijcapaciteit 48 %" if results.get("battery") == "fail" else ""
+    def _qc(self, device: Device, partner: Partner, fail: bool = False) -> str:
+        """A full check, all passed or with one item failed; returns that item."""
+        template = quality.template_for(device)
+        items = {key: {"result": "pass", "note": ""} for key in template.keys}
+        items["webcam"]["result"] = self.rng.choice(("pass", "pass", "na"))
+        failed, note = QC_FAILURES[template.kind]
+        if fail:
+            items[failed] = {"result": "fail", "note": note}
         grade = self.rng.choice("AABBBC")
-        intake.record_qc(
-            device, {"items": items, "grade": grade, "notes": notes}, partner.user
+        quality.record_qc(
+            device, {"items": items, "grade": grade, "notes": ""}, partner.user
         )
+        return failed
 
     def _to_refurbishing(self, batch) -> tuple[Device, Partner]:
         device, partner = self._intake(batch)
@@ -452,8 +528,8 @@ class _Loader:
     def _to_ready(self, batch) -> tuple[Device, Partner]:
         device, partner = self._to_qc(batch)
         if self.rng.random() < 0.15:  # failed once on the battery, swapped, passed
-            self._qc(device, partner, battery="fail")
-            self._act(device, "fail_qc", partner.user, failed_items=["battery"])
+            failed = self._qc(device, partner, fail=True)
+            self._act(device, "fail_qc", partner.user, failed_items=[failed])
             self._act(device, "submit_qc", partner.user)
         self._qc(device, partner)
         self._act(device, "pass_qc", partner.user)
@@ -511,8 +587,8 @@ class _Loader:
         turn = self.rng.random()
         if turn < 0.3:
             self._act(device, "submit_qc", partner.user)
-            self._qc(device, partner, battery="fail")
-            self._act(device, "fail_qc", partner.user, failed_items=["battery"])
+            failed = self._qc(device, partner, fail=True)
+            self._act(device, "fail_qc", partner.user, failed_items=[failed])
         elif turn < 0.6:
             self._act(
                 device,

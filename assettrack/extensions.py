@@ -1,7 +1,10 @@
 """Extension objects, unbound until `create_app` binds them."""
 
+from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -23,6 +26,10 @@ db = SQLAlchemy(
     session_options={"expire_on_commit": False},
 )
 migrate = Migrate(compare_type=True, render_as_batch=True)
+# The web pages: languages, page logins and CSRF tokens on their forms.
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
 
 @event.listens_for(Engine, "connect")

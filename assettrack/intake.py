@@ -1,15 +1,11 @@
-"""Register devices at intake, and record what the guards check: disks, erasures, QC."""
-
-from flask import current_app
+"""Register devices at intake, and add the disks found in them later."""
 
 from assettrack import lifecycle
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import Disk
 from assettrack.models import Donation
-from assettrack.models import ErasureRecord
 from assettrack.models import Location
-from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.problems import Refusal
@@ -98,31 +94,3 @@ def add_disk(device: Device, data: dict) -> Disk:
         db.session.rollback()
         raise
     return disk
-
-
-def record_erasure(device: Device, data: dict, operator: User) -> ErasureRecord:
-    if device.state in ("lent", "scrapped", "lost"):
-        raise Refusal("device", f"the device is {device.state}", status=409)
-    disk = db.session.get(Disk, data["disk"])
-    if disk is None or disk.device_id != device.id:
-        raise Refusal("disk", "this device has no such disk")
-    record = ErasureRecord(
-        disk_id=disk.id,
-        operator_id=operator.id,
-        **{k: v for k, v in data.items() if k != "disk"},
-    )
-    _record(device, record)
-    return record
-
-
-def record_qc(device: Device, data: dict, tester: User) -> QcRecord:
-    if device.state != "qc":
-        raise Refusal(
-            "device", f"a quality check is recorded in qc, not {device.state}", 409
-        )
-    unknown = set(data["items"]) - set(current_app.config["QC_CHECKLIST"])
-    if unknown:
-        raise Refusal("items", "not on the checklist: " + ", ".join(sorted(unknown)))
-    record = QcRecord(tester_id=tester.id, **data)
-    _record(device, record)
-    return record

@@ -76,7 +76,16 @@ def submit(kind: str, params: dict, user: User, total: int = 0) -> BackgroundJob
 
 
 def run(job_id: str) -> None:
-    """Do one recorded job, keeping its row up to date for whoever polls it."""
+    """Do one recorded job, keeping its row up to date for whoever polls it.
+
+    In a context of its own: a worker runs many jobs in one process, and no
+    job may see what an earlier one left in `g` or in the session.
+    """
+    with current_app.app_context():
+        _run(job_id)
+
+
+def _run(job_id: str) -> None:
     job = db.session.get(BackgroundJob, job_id)
     job.status = "started"
     db.session.commit()

@@ -13,10 +13,12 @@ import sqlalchemy.orm as so
 from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
+from assettrack import erasures
 from assettrack import workflow
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Device
+from assettrack.models import Disk
 from assettrack.models import ErasureRecord
 from assettrack.models import Loan
 from assettrack.models import Location
@@ -27,10 +29,14 @@ from assettrack.models.types import utcnow
 from assettrack.problems import Conflict
 from assettrack.workflow import DeviceFacts
 from assettrack.workflow import DiskFacts
+from assettrack.workflow import Erased
 from assettrack.workflow import LoanFacts
 from assettrack.workflow import PlaceFacts
 from assettrack.workflow import QcFacts
 from assettrack.workflow import State
+from assettrack.workflow import checklist
+from assettrack.workflow.erasure import Level
+from assettrack.workflow.erasure import media_of
 
 _POSITIONS = ("register", "return", "start_wipe", "finish_wipe", "submit_qc")
 
@@ -86,12 +92,13 @@ class History:
     """Where a device's history stands: all the guards compare against.
 
     `positions`: the latest event id of each action in `_POSITIONS`; `erased`: per
-    disk, the position of its latest passed erasure; `qc`: the latest check since
-    the device entered qc; `loan`: the open loan of a lent device.
+    disk still in the device, per level reached, its latest passing erasure; `qc`:
+    the latest check since the device entered qc; `loan`: the open loan of a lent
+    device.
     """
 
     positions: dict[str, int]
-    erased: dict[int, int]
+    erased: dict[int, dict[Level, Erased]]
     qc: QcRecord | None = None
     loan: Loan | None = None
 
@@ -109,6 +116,8 @@ def read_history(device: Device) -> History:
         sa.select(
             sa.literal_column("'event'"),
             WorkflowEvent.action,
+            sa.cast(sa.null(), sa.String),  # level and technique: erasures only
+            sa.cast(sa.null(), sa.String),
             sa.func.max(WorkflowEvent.id),
         )
         .where(
@@ -117,21 +126,36 @@ def read_history(device: Device) -> History:
         )
         .group_by(WorkflowEvent.action)
     )
+    # Per disk still in the device and level reached, the latest passing erasure
+    # (by technique too, so a refusal can say how the best one was done).
     erasures = (
         sa.select(
             sa.literal_column("'erasure'"),
             sa.cast(ErasureRecord.disk_id, sa.String),
+            ErasureRecord.level,
+            ErasureRecord.technique,
             sa.func.max(ErasureRecord.after_event_id),
         )
-        .where(ErasureRecord.device_id == device.id, ErasureRecord.result == "passed")
-        .group_by(ErasureRecord.disk_id)
+        .join(Disk, Disk.id == ErasureRecord.disk_id)
+        .where(
+            ErasureRecord.device_id == device.id,
+            ErasureRecord.outcome == "erased",
+            ErasureRecord.level.is_not(None),
+            sa.func.coalesce(ErasureRecord.verification_result, "") != "failed",
+            Disk.removed_at.is_(None),
+        )
+        .group_by(ErasureRecord.disk_id, ErasureRecord.level, ErasureRecord.technique)
     )
     history = History({}, {})
-    for kind, key, position in db.session.execute(sa.union_all(events, erasures)):
+    rows = db.session.execute(sa.union_all(events, erasures))
+    for kind, key, level, technique, position in rows:
         if kind == "event":
             history.positions[key] = position
-        else:
-            history.erased[int(key)] = position
+            continue
+        levels = history.erased.setdefault(int(key), {})
+        latest = levels.get(Level(level))
+        if latest is None or latest.position < position:
+            levels[Level(level)] = Erased(position, technique)
     if device.state == State.qc:
         history.qc = db.session.scalar(
             sa.select(QcRecord)
@@ -147,6 +171,41 @@ def read_history(device: Device) -> History:
     return history
 
 
+def _disk_facts(device: Device, history: History) -> tuple[DiskFacts, ...]:
+    """The disks still in the device, each with the level its media needs."""
+    policy = erasures.policy_for(device)
+    facts = []
+    for disk in device.disks:
+        if disk.removed_at is not None:
+            continue
+        media = media_of(disk.kind, disk.interface)
+        facts.append(
+            DiskFacts(
+                disk.label,
+                disk.data_bearing,
+                media,
+                policy.required[media],
+                history.erased.get(disk.id, {}),
+            )
+        )
+    return tuple(facts)
+
+
+def _qc_facts(record: QcRecord) -> QcFacts:
+    """The check as the guards see it, with the checklist it was made against."""
+    return QcFacts(
+        record.items,
+        record.grade,
+        checklist.by_name(record.template),
+        record.lendability,
+        tuple(
+            reason["text"]
+            for reason in record.lendability_reasons
+            if reason.get("limit") == record.lendability
+        ),
+    )
+
+
 def facts_for(
     device: Device,
     payload: dict | None = None,
@@ -157,23 +216,18 @@ def facts_for(
     history = history or read_history(device)
     positions, qc, loan = history.positions, history.qc, history.loan
     config = current_app.config
-    checklist = config["QC_CHECKLIST"]
     return DeviceFacts(
         state=State(device.state),
         today=date.today(),
         location=_place(device.location),
-        disks=tuple(
-            DiskFacts(disk.label, disk.data_bearing, history.erased.get(disk.id))
-            for disk in device.disks
-        ),
+        disks=_disk_facts(device, history),
         last_exposure=max(positions.get("register", 0), positions.get("return", 0)),
         last_wipe_start=positions.get("start_wipe"),
         last_wipe_finish=positions.get("finish_wipe"),
-        qc=qc and QcFacts(qc.items, qc.grade),
+        qc=qc and _qc_facts(qc),
         loan=loan and LoanFacts(loan.due_on, loan.renewals),
         borrower_known=refs.borrower is not None,
         destination=_place(refs.destination),
-        mandatory_qc_items=tuple(item for item, must in checklist.items() if must),
         max_renewals=config["MAX_RENEWALS"],
         max_loan_days=config["MAX_LOAN_DAYS"],
         payload=payload or {},

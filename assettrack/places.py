@@ -57,3 +57,54 @@ def count_devices(donations: list[Donation]) -> None:
     )
     for donation in donations:
         donation.device_count = counts.get(donation.id, 0)
+
+
+def intake_locations(user) -> list[Location]:
+    """Where `user` may receive devices: their own workshops and stores.
+
+    Coordinators and admins receive anywhere that is not a lending desk.
+    """
+    select = (
+        sa.select(Location)
+        .where(Location.kind != "lending")
+        .order_by(Location.kind.desc(), Location.name)  # workshops first
+    )
+    if user.role not in ("admin", "coordinator"):
+        select = select.where(Location.organisation_id == user.organisation_id)
+    return list(db.session.scalars(select))
+
+
+def recent_donations(limit: int = 10) -> list[Donation]:
+    donations = list(
+        db.session.scalars(
+            sa.select(Donation).order_by(Donation.id.desc()).limit(limit)
+        )
+    )
+    count_devices(donations)
+    return donations
+
+
+def donor_names() -> list[str]:
+    """Known donors, for picking one at intake instead of typing it anew."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation.name)
+            .where(Organisation.kind == OrganisationKind.donor.value)
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def devices_of(donation: Donation) -> list[Device]:
+    """The batch's devices in the order they were registered."""
+    return list(
+        db.session.scalars(
+            sa.select(Device)
+            .where(Device.donation_id == donation.id)
+            .order_by(Device.id)
+        )
+    )
+
+
+def all_locations() -> list[Location]:
+    return list(db.session.scalars(sa.select(Location).order_by(Location.name)))

@@ -36,8 +36,10 @@ from assettrack.app import create_app  # noqa: E402
 from assettrack.auth import hash_token  # noqa: E402
 from assettrack.extensions import db  # noqa: E402
 from assettrack.workflow import INTAKE  # noqa: E402
+from assettrack.workflow import checklist  # noqa: E402
+from assettrack.workflow import erasure  # noqa: E402
+from assettrack.workflow import lendability  # noqa: E402
 from assettrack.workflow import replay  # noqa: E402
-from assettrack.workflow.checklist import QC_CHECKLIST  # noqa: E402
 from labels.tags import make_tag  # noqa: E402
 
 # The tokens run.py sends; only their hashes go into the database. A desk
@@ -92,11 +94,11 @@ MODELS = [  # kind, make, model, disk kind, disk size
     ("all_in_one", "Lenovo", "ThinkCentre M910z", "hdd", 1000),
     ("tablet", "Samsung", "Galaxy Tab A8", "emmc", 32),
 ]
-WIPE = {  # disk kind -> method, technique, tool, version
-    "hdd": ("clear", "overwrite-1-pass", "nwipe", "0.37"),
-    "ssd": ("purge", "ata-secure-erase", "hdparm", "9.65"),
-    "nvme": ("purge", "nvme-sanitize", "nvme-cli", "2.8"),
-    "emmc": ("purge", "crypto-erase", "blkdiscard", "2.39"),
+WIPE = {  # disk kind -> technique, tool, version
+    "hdd": ("overwrite", "nwipe", "0.37"),
+    "ssd": ("ata_sanitize_block", "hdparm", "9.65"),
+    "nvme": ("nvme_sanitize_crypto", "nvme-cli", "2.8"),
+    "emmc": ("crypto_erase", "blkdiscard", "2.39"),
 }
 REPAIR_REASONS = [
     "battery does not charge",
@@ -247,6 +249,7 @@ class Story:
         # (started, finished, disk no, event no, result, destroyed)
         self.erasures: list[tuple] = []
         self.qcs: list[tuple] = []  # (t, event no, items, grade)
+        self.ram_gb: int | None = None  # drawn with the device's specs
         self.loans: list[dict] = []
         # What `workflow.allowed` must say at the end: an action it offers,
         # "!action" for one it must refuse, "nothing" for an end state.
@@ -326,9 +329,11 @@ class Story:
         self.step("submit_qc", "qc")
 
     def quality_check(self, passed: bool = True) -> None:
-        items = {item: "pass" for item in QC_CHECKLIST}
-        if not passed:
-            items[self.rng.choice(["battery", "screen", "keyboard", "wifi"])] = "fail"
+        items = {item: "pass" for item in checklist.for_kind(self.kind).keys}
+        if not passed:  # items on every kind's checklist
+            items[self.rng.choice(["screen", "usb_ports", "wifi", "power_boot"])] = (
+                "fail"
+            )
         self.wait(0.01, 0.5)
         self.qcs.append((self.t, len(self.events) - 1, items, self.rng.choice("AABBC")))
 
@@ -542,6 +547,8 @@ class Generator:
         events = []
         disk_ids = {}
         for story in stories:
+            cpu = rng.choice(["i5-7200U", "i5-8250U", "i7-8650U"])
+            story.ram_gb = rng.choice([4, 8, 8, 16])
             rows["devices"].append(
                 (
                     story.id,
@@ -552,8 +559,8 @@ class Generator:
                     f"SN{story.key:07d}",
                     json.dumps(
                         {
-                            "cpu": rng.choice(["i5-7200U", "i5-8250U", "i7-8650U"]),
-                            "ram_gb": rng.choice([4, 8, 8, 16]),
+                            "cpu": cpu,
+                            "ram_gb": story.ram_gb,
                             "storage_gb": story.disks[0][1],
                         }
                     ),
@@ -632,23 +639,38 @@ class Generator:
         for number, (start, story, n, seq, result, destroyed, end) in enumerate(
             erasures, 1
         ):
-            method, technique, tool, version = (
-                ("destroy", "shred", "shredder", "")
-                if destroyed
-                else WIPE[story.disks[n][0]]
+            kind = story.disks[n][0]
+            technique, tool, version = (
+                ("shred", "shredder", "") if destroyed else WIPE[kind]
             )
+            record = erasure.ErasureRecord(
+                media=erasure.media_of(kind),
+                technique=technique,
+                outcome="erased" if result == "passed" else "failed",
+                verification="full",
+                verification_result="passed",
+                hidden_areas="yes",
+            )
+            classified = erasure.classify(record)
             rows["erasure_records"].append(
                 (
                     number,
                     story.id,
                     disk_ids[story.key, n],
                     event_id[story.id, seq],
-                    method,
+                    record.media.value,
                     technique,
+                    1,
                     tool,
                     version,
-                    "sampled" if method == "clear" else "full",
-                    result,
+                    "full",
+                    "passed",
+                    "yes",
+                    record.outcome.value,
+                    None,
+                    classified.level and classified.level.value,
+                    json.dumps(list(classified.problems)),
+                    erasure.RULES_VERSION,
                     stamp(start),
                     stamp(end),
                     story.repairer,
@@ -658,6 +680,11 @@ class Generator:
             )
         qcs.sort(key=_by_time)
         for number, (at, story, seq, items, grade) in enumerate(qcs, 1):
+            template = checklist.for_kind(story.kind)
+            machine = lendability.Machine(
+                template.kind, story.ram_gb, story.disks[0][1]
+            )
+            assessed = lendability.assess(machine, template, items, grade)
             rows["qc_records"].append(
                 (
                     number,
@@ -668,6 +695,10 @@ class Generator:
                     "",
                     story.repairer,
                     stamp(at),
+                    template.name,
+                    assessed.lendability,
+                    json.dumps([r.as_dict() for r in assessed.reasons]),
+                    assessed.rules_version,
                 )
             )
         loans.sort(key=_by_time)
@@ -722,11 +753,12 @@ COLUMNS = {
     "location_id, at, payload",
     "loans": "id, device_id, borrower_id, location_id, lent_at, due_on, renewals, "
     "closed_at, outcome",
-    "erasure_records": "id, device_id, disk_id, after_event_id, method, technique, "
-    "tool, tool_version, verification, result, started_at, finished_at, operator_id, "
-    "log_sha256, created_at",
+    "erasure_records": "id, device_id, disk_id, after_event_id, media, technique, "
+    "passes, tool, tool_version, verification, verification_result, hidden_areas, "
+    "outcome, claimed_level, level, problems, rules_version, started_at, finished_at, "
+    "operator_id, log_sha256, created_at",
     "qc_records": "id, device_id, after_event_id, items, grade, notes, tester_id, "
-    "created_at",
+    "created_at, template, lendability, lendability_reasons, rules_version",
 }
 ORDER = list(COLUMNS)  # parents before children
 SERIAL = [t for t in ORDER if t != "tag_counters"]

@@ -165,6 +165,8 @@ def parse_tag(raw: str, prefix: str | None = None, *, width: int = 6) -> ParsedT
     if not text:
         raise TagError("not an asset tag: nothing was typed or scanned", "malformed")
     shown = repr(text if len(text) <= 40 else text[:40] + "…")
+    if len(shown) > 60:  # escapes of unprintable characters: 4 to 10 each
+        shown = shown[:59] + "…"
     errors: list[TagError] = []
     for repaired, readings in enumerate(([text], layout_candidates(text))):
         for reading in _with_url_segment(readings, paths=not repaired):

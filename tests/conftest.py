@@ -193,17 +193,24 @@ class World:
         return response.get_json()
 
     def erase_all(self, device: dict) -> None:
+        """Erase every disk still in the device as the bench does (BENCH_TECHNIQUE)."""
         for disk in device["disks"]:
+            if disk.get("removed_at"):
+                continue
+            body = erasure(disk["id"], BENCH_TECHNIQUE[disk["kind"]])
             response = self.repair.post(
-                f"/devices/{device['asset_tag']}/erasures", json=erasure(disk["id"])
+                f"/devices/{device['asset_tag']}/erasures", json=body
             )
             assert response.status_code == 201, response.get_json()
 
-    def record_qc(self, tag: str, grade: str = "A", **results) -> None:
+    def record_qc(self, tag: str, grade: str | None = "A", **results) -> dict:
+        """A check on the device's own checklist: all passed but for `results`."""
+        kind = self.repair.get(f"/devices/{tag}").get_json()["kind"]
         response = self.repair.post(
-            f"/devices/{tag}/qc", json=qc_record(grade, **results)
+            f"/devices/{tag}/qc", json=qc_record(grade, kind, **results)
         )
         assert response.status_code == 201, response.get_json()
+        return response.get_json()
 
     def ready_device(self, at: str = "digileenplek") -> dict:
         """A device taken through wipe and QC to `ready`, moved to `at`."""
@@ -244,26 +251,56 @@ def in_days(days: int) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
-def erasure(disk_id: int, result: str = "passed", method: str = "purge") -> dict:
-    return {
+# How the bench erases each kind of disk; each meets the default policy (Clear
+# for an HDD, Purge for flash).
+BENCH_TECHNIQUE = {
+    "hdd": "overwrite",
+    "ssd": "ata_sanitize_block",
+    "nvme": "nvme_sanitize_crypto",
+    "emmc": "crypto_erase",
+    "other": "crypto_erase",
+}
+
+
+def erasure(
+    disk_id: int, technique: str = "crypto_erase", outcome: str = "erased", **changes
+) -> dict:
+    """An erasure record's body: by default verified and reaching Purge on any media."""
+    body = {
         "disk": disk_id,
-        "method": method,
-        "technique": "nvme-sanitize" if method == "purge" else "shred",
+        "technique": technique,
         "tool": "nwipe",
-        "tool_version": "0.37",
+        "tool_version": "0.38",
         "verification": "full",
-        "result": result,
+        "verification_result": "passed",
+        "hidden_areas": "yes",
+        "outcome": outcome,
         "started_at": "2026-11-28T09:00:00+01:00",
         "finished_at": "2026-11-28T09:40:00+01:00",
     }
+    if technique == "overwrite":
+        body["passes"] = 1
+    return body | changes
 
 
-def qc_record(grade: str | None = "A", **results) -> dict:
-    from assettrack.workflow.checklist import QC_CHECKLIST
+def qc_record(grade: str | None = "A", kind: str = "laptop", **results) -> dict:
+    """A check's body on `kind`'s checklist: every item passed but for `results`.
 
-    items = {item: "pass" for item in QC_CHECKLIST}
+    A result is "pass", "fail" or "na", a {"result", "note"} object, or None to
+    leave the item out (a check saved halfway).
+    """
+    from assettrack.workflow import checklist
+
+    items = {key: "pass" for key in checklist.for_kind(kind).keys}
     items.update(results)
-    return {"items": items, "grade": grade}
+    return {
+        "items": {
+            key: value if isinstance(value, dict) else {"result": value}
+            for key, value in items.items()
+            if value is not None
+        },
+        "grade": grade,
+    }
 
 
 @pytest.fixture
@@ -365,3 +402,7 @@ def forbidden(
     """`who` may never take `action`: 403, nothing changes."""
     _, error = _changes_nothing(world, who, tag, action, payload, 403)
     assert error["code"] == "forbidden"
+
+
+# People using the web pages (test client and headless Chromium): tests/browser.py.
+pytest_plugins = ["tests.browser"]

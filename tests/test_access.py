@@ -452,7 +452,7 @@ def test_an_admin_can_do_everything(world):
     for disk_id in (disk, extra):
         assert (
             admin.post(
-                f"/devices/{tag}/erasures", json=erasure(disk_id, method="destroy")
+                f"/devices/{tag}/erasures", json=erasure(disk_id, "shred")
             ).status_code
             == 201
         )

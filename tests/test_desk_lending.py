@@ -138,7 +138,8 @@ def test_a_device_with_a_disk_added_after_its_wipe_is_not_lent(world):
         tag,
         "lend",
         lend(),
-        reason="disk added since the last wipe, not erased: hdd H7",
+        reason="disk not erased as the policy requires since the wipe: "
+        "hdd H7: hdd needs clear, no passing erasure this cycle",
     )
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from assettrack.workflow.erasure import DEFAULT_POLICY
+from assettrack.workflow.erasure import MEDIA_OF_KIND
 from assettrack.workflow.erasure import RULES
 from assettrack.workflow.erasure import Classification
 from assettrack.workflow.erasure import ErasureRecord
@@ -10,7 +11,10 @@ from assettrack.workflow.erasure import Level
 from assettrack.workflow.erasure import Media
 from assettrack.workflow.erasure import Policy
 from assettrack.workflow.erasure import Technique
+from assettrack.workflow.erasure import at_least
+from assettrack.workflow.erasure import best
 from assettrack.workflow.erasure import classify
+from assettrack.workflow.erasure import media_of
 from assettrack.workflow.erasure import meets
 
 
@@ -187,3 +191,54 @@ def test_meets_refuses_unknown_media():
 def test_every_media_and_technique_has_a_user_facing_name():
     assert {m.value for m in Media} == {"hdd", "sata_ssd", "nvme", "emmc", "other"}
     assert "nvme_format_crypto_erase" in {t.value for t in Technique}
+
+
+def test_a_failed_verification_reaches_no_level():
+    result = wipe("nvme", "nvme_sanitize_crypto", verification_result="failed")
+    assert result.level is None
+    assert "the verification failed, so no level is reached" in result.problems
+    passed = wipe("nvme", "nvme_sanitize_crypto", verification_result="passed")
+    assert passed == Classification(Level.PURGE, ())
+
+
+def test_an_unknown_verification_result_is_refused():
+    with pytest.raises(ValueError, match="unknown result 'fine'"):
+        ErasureRecord("hdd", "overwrite", "erased", verification_result="fine")
+
+
+@pytest.mark.parametrize(
+    ("kind", "interface", "media"),
+    [
+        ("hdd", "sata", Media.HDD),
+        ("ssd", "sata", Media.SATA_SSD),
+        ("ssd", "", Media.SATA_SSD),
+        ("ssd", "nvme", Media.NVME),  # an M.2 drive on the NVMe bus
+        ("nvme", "nvme", Media.NVME),
+        ("emmc", "emmc", Media.EMMC),
+        ("other", "usb", Media.OTHER),
+        ("floppy", "", Media.OTHER),
+    ],
+)
+def test_a_disks_media_follows_from_its_kind_and_bus(kind, interface, media):
+    assert media_of(kind, interface) is media
+    assert set(MEDIA_OF_KIND.values()) == set(Media)
+
+
+@pytest.mark.parametrize(
+    ("level", "needed", "enough"),
+    [
+        (None, "clear", False),
+        ("clear", "clear", True),
+        ("clear", "purge", False),
+        ("purge", "clear", True),
+        ("destroy", "purge", True),
+        ("purge", "destroy", False),
+    ],
+)
+def test_a_higher_level_covers_the_lower_ones(level, needed, enough):
+    assert at_least(level, needed) is enough
+
+
+def test_the_best_of_some_levels_is_the_highest():
+    assert best(["clear", None, "destroy", "purge"]) is Level.DESTROY
+    assert best([]) is None

@@ -26,18 +26,18 @@ from hypothesis import strategies as st
 from marshmallow import Schema
 
 from assettrack.extensions import db
-from assettrack.schemas.actions import ErasureSchema
 from assettrack.schemas.actions import LendSchema
-from assettrack.schemas.actions import QcSchema
 from assettrack.schemas.actions import TransferSchema
 from assettrack.schemas.devices import DeviceIntakeSchema
 from assettrack.schemas.devices import DeviceSchema
 from assettrack.schemas.devices import DiskSchema
+from assettrack.schemas.erasures import ErasureSchema
 from assettrack.schemas.labels import JobSchema
 from assettrack.schemas.labels import LabelSheetSchema
 from assettrack.schemas.people import BorrowerSchema
 from assettrack.schemas.places import DonationSchema
 from assettrack.schemas.places import LocationSchema
+from assettrack.schemas.quality import QcSchema
 from assettrack.schemas.tags import TagReservationSchema
 from assettrack.workflow import ACTIONS
 from labels.tags import make_tag
@@ -169,6 +169,7 @@ class Target:
     schema: type[Schema]
     success: int = 201
     shown: type[Schema] | None = None  # the answer's schema, when not `schema`
+    multipart: bool = False  # takes multipart/form-data too (the same fields)
 
 
 TARGETS = {
@@ -232,6 +233,7 @@ TARGETS = {
         lambda b: f"/devices/{b.qc_tag}/erasures",
         lambda b: erasure(b.disk_id),
         ErasureSchema,
+        multipart=True,
     ),
     "qc": Target(
         "repair",
@@ -417,18 +419,30 @@ NESTED_JUNK = [
         make_tag(4711)[:-1] + ("B" if make_tag(4711)[-1] != "B" else "C"),
     ),
     ("qc", "items", {}),
-    ("qc", "items", {"power": "maybe"}),
-    ("qc", "items", {"power": None}),
-    ("qc", "items", {"\x00": "pass"}),
-    ("qc", "items", {"x" * 41: "pass"}),
-    ("qc", "items", {f"item{i}": "pass" for i in range(51)}),
-    ("qc", "items", {"teleporter": "pass"}),
+    ("qc", "items", {"power_boot": "pass"}),
+    ("qc", "items", {"power_boot": {"result": "maybe"}}),
+    ("qc", "items", {"power_boot": {"result": None}}),
+    ("qc", "items", {"power_boot": None}),
+    ("qc", "items", {"power_boot": {"note": "fine"}}),
+    ("qc", "items", {"power_boot": {"result": "pass", "note": "x" * 501}}),
+    ("qc", "items", {"power_boot": {"result": "pass", "grade": "A"}}),
+    ("qc", "items", {"\x00": {"result": "pass"}}),
+    ("qc", "items", {"x" * 41: {"result": "pass"}}),
+    ("qc", "items", {f"item{i}": {"result": "pass"} for i in range(51)}),
+    ("qc", "items", {"teleporter": {"result": "pass"}}),
+    ("qc", "items", {"touchpad": {"result": "na"}}),
+    ("qc", "items", {"bios_password": {"result": "na"}}),
     ("qc", "grade", "A+"),
     ("erasures", "started_at", "2026-11-28T09:00:00"),
     ("erasures", "started_at", "2026-11-28T09:00:00+25:00"),
     ("erasures", "started_at", "28/11/2026 09:00"),
     ("erasures", "finished_at", "2026-11-28T08:00:00+01:00"),
-    ("erasures", "method", "PURGE; DROP TABLE devices"),
+    ("erasures", "technique", "PURGE; DROP TABLE devices"),
+    ("erasures", "technique", "overwrite-1-pass"),
+    ("erasures", "passes", 0),
+    ("erasures", "passes", 100),
+    ("erasures", "verification_result", None),
+    ("erasures", "claimed_level", "nuked"),
     ("erasures", "log_sha256", "0" * 63),
     ("erasures", "disk", 99_999),
     ("lend", "due_date", "2027-02-30"),
@@ -530,6 +544,11 @@ def test_a_body_that_is_not_json_is_a_bad_request(bench, name):
     }
     if target.success != 200:  # an action without a body gets the empty payload
         cases["no body at all"] = {}
+    if target.multipart:  # a form with a file is read: its fields are what is wrong
+        upload = cases.pop("a file upload")
+        refusals.expect(
+            "a file upload", poster(bench, target, **upload), 422, "validation_error"
+        )
     for label, request in cases.items():
         refusals.expect(label, poster(bench, target, **request), 400, "bad_request")
     refusals.assert_all_clean()
@@ -776,7 +795,7 @@ WRONG_METHODS = [
     ("put", "/api/v1/devices/{tag}"),
     ("get", "/api/v1/devices/{tag}/actions/start_wipe"),
     ("delete", "/api/v1/devices/{tag}/events"),
-    ("get", "/api/v1/devices/{tag}/erasures"),
+    ("put", "/api/v1/devices/{tag}/erasures"),
     ("post", "/api/v1/health"),
     ("post", "/api/v1/openapi.json"),
     ("delete", "/api/v1/borrowers"),

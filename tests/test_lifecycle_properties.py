@@ -30,6 +30,9 @@ from assettrack.workflow import INTAKE
 from assettrack.workflow import State
 from assettrack.workflow import replay
 from assettrack.workflow import target_of
+from assettrack.workflow.erasure import DEFAULT_POLICY
+from assettrack.workflow.erasure import at_least
+from assettrack.workflow.erasure import media_of
 from tests.conftest import erasure
 from tests.conftest import in_days
 from tests.conftest import qc_record
@@ -136,12 +139,14 @@ def payload_choices(world, kind: str, disks: tuple[int, ...]) -> list[dict]:
         ],
         "scrap": [{}, {"reason": "mainboard dead"}],
         "erase": [
-            erasure(disk, result, method)
+            erasure(disk, **changes)
             for disk in (*disks, 99999)
-            for result, method in (
-                ("passed", "purge"),
-                ("failed", "clear"),
-                ("passed", "destroy"),
+            for changes in (
+                {},
+                {"outcome": "failed"},
+                {"technique": "shred"},
+                {"technique": "overwrite"},  # Clear: enough for an HDD only
+                {"verification_result": "failed"},
             )
         ],
         "record_qc": [
@@ -149,6 +154,8 @@ def payload_choices(world, kind: str, disks: tuple[int, ...]) -> list[dict]:
             qc_record(battery="fail"),
             qc_record(None),
             qc_record("C", webcam="fail"),
+            qc_record(bios_password="fail"),
+            qc_record("B", usb_ports=None),
         ],
         "add_disk": [
             {"kind": "hdd", "serial": "H9"},
@@ -185,7 +192,8 @@ def look(app, tag: str, role: str) -> Look:
 
 
 def lent_only_with_erased_disks(app, tag: str) -> None:
-    """At a loan every data-bearing disk has a passed erasure since the wipe began."""
+    """At a loan every data-bearing disk in the device has a passing erasure since
+    the wipe began, reaching the level the policy needs for its media."""
     with app.app_context():
         device = db.session.scalar(sa.select(Device).filter_by(asset_tag=tag))
         wipe_began = db.session.scalar(
@@ -195,13 +203,19 @@ def lent_only_with_erased_disks(app, tag: str) -> None:
         )
         assert wipe_began is not None
         for disk in device.disks:
-            if disk.data_bearing:
-                assert db.session.scalar(
-                    sa.select(ErasureRecord.id)
-                    .filter_by(disk_id=disk.id, result="passed")
-                    .where(ErasureRecord.after_event_id >= wipe_began)
-                    .limit(1)
-                ), f"{tag} lent with {disk.label} not erased since its wipe began"
+            if disk.data_bearing and disk.removed_at is None:
+                needs = DEFAULT_POLICY.required[media_of(disk.kind, disk.interface)]
+                levels = db.session.scalars(
+                    sa.select(ErasureRecord.level)
+                    .filter_by(disk_id=disk.id, outcome="erased")
+                    .where(
+                        ErasureRecord.after_event_id >= wipe_began,
+                        ErasureRecord.verification_result != "failed",
+                    )
+                )
+                assert any(at_least(level, needs) for level in levels), (
+                    f"{tag} lent with {disk.label} not erased since its wipe began"
+                )
 
 
 class Run:
@@ -333,7 +347,7 @@ class Run:
 
     def erase_all(self, tag: str) -> None:
         for disk in look(self.app, tag, "repair").disks:
-            self.record(tag, "erase", "repair", erasure(disk))
+            self.record(tag, "erase", "repair", erasure(disk))  # Purge: enough
 
     def check_histories(self) -> None:
         for tag in self.tags:

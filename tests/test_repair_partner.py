@@ -23,13 +23,18 @@ TWO_DISKS = [
 ]
 
 
-def erase(
-    world, tag: str, disk_id: int, result: str = "passed", method: str = "purge"
-) -> None:
+def erase(world, tag: str, disk_id: int, technique="crypto_erase", **changes) -> None:
     response = world.repair.post(
-        f"/devices/{tag}/erasures", json=erasure(disk_id, result, method)
+        f"/devices/{tag}/erasures", json=erasure(disk_id, technique, **changes)
     )
     assert response.status_code == 201, response.get_json()
+
+
+def unerased(label: str, media: str, needs: str) -> str:
+    return f"{label}: {media} needs {needs}, no passing erasure this cycle"
+
+
+SSD_S1 = unerased("ssd S1", "sata_ssd", "purge")
 
 
 def add_disk(world, tag: str, **disk) -> dict:
@@ -141,16 +146,20 @@ def test_a_wipe_finishes_only_when_every_data_bearing_disk_has_a_passed_erasure(
         "repair",
         tag,
         "finish_wipe",
-        reason="no passed erasure in this wipe cycle for: ssd S1, hdd H1",
+        reason="not erased as the policy requires in this wipe cycle: "
+        + SSD_S1
+        + "; "
+        + unerased("hdd H1", "hdd", "clear"),
     )
     erase(world, tag, ssd)
-    erase(world, tag, hdd, result="failed")
+    erase(world, tag, hdd, outcome="failed")
     refused(
         world,
         "repair",
         tag,
         "finish_wipe",
-        reason="no passed erasure in this wipe cycle for: hdd H1",
+        reason="not erased as the policy requires in this wipe cycle: "
+        + unerased("hdd H1", "hdd", "clear"),
     )
     erase(world, tag, hdd)
     assert "finish_wipe" in seen(world.repair, tag)["device"]["allowed_actions"]
@@ -173,7 +182,8 @@ def test_a_device_without_recorded_disks_cannot_finish_its_wipe(world):
         "repair",
         tag,
         "finish_wipe",
-        reason="no passed erasure in this wipe cycle for: emmc E1",
+        reason="not erased as the policy requires in this wipe cycle: "
+        + unerased("emmc E1", "emmc", "purge"),
     )
     erase(world, tag, disk["id"])
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
@@ -188,7 +198,7 @@ def test_an_erasure_from_before_the_loan_does_not_count_after_the_return(world):
         "repair",
         tag,
         "finish_wipe",
-        reason="no passed erasure in this wipe cycle for: ssd S1",
+        reason="not erased as the policy requires in this wipe cycle: " + SSD_S1,
     )
     world.erase_all(seen(world.repair, tag)["device"])
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
@@ -205,7 +215,8 @@ def test_submitting_for_qc_is_refused_when_a_disk_was_added_after_the_wipe(world
         "repair",
         tag,
         "submit_qc",
-        reason="disk added since the last wipe, not erased: nvme N2",
+        reason="disk not erased as the policy requires since the wipe: "
+        + unerased("nvme N2", "nvme", "purge"),
     )
     erase(world, tag, disk["id"])
     accepted(world, "repair", tag, "submit_qc", to="qc")
@@ -249,7 +260,8 @@ def test_a_disk_added_while_refurbishing_is_wiped_before_qc(world):
         "repair",
         tag,
         "submit_qc",
-        reason="disk added since the last wipe, not erased: hdd WD-NEW",
+        reason="disk not erased as the policy requires since the wipe: "
+        + unerased("hdd WD-NEW", "hdd", "clear"),
     )
     accepted(world, "repair", tag, "start_wipe", to="wiping")
     refused(
@@ -257,7 +269,10 @@ def test_a_disk_added_while_refurbishing_is_wiped_before_qc(world):
         "repair",
         tag,
         "finish_wipe",
-        reason="no passed erasure in this wipe cycle for: ssd S1, hdd WD-NEW",
+        reason="not erased as the policy requires in this wipe cycle: "
+        + SSD_S1
+        + "; "
+        + unerased("hdd WD-NEW", "hdd", "clear"),
     )
     world.erase_all(world.repair.get(f"/devices/{tag}").get_json())
     accepted(world, "repair", tag, "finish_wipe", to="refurbishing")
@@ -312,7 +327,7 @@ def test_passing_qc_needs_a_record_every_mandatory_item_passed_and_a_grade(world
         "repair",
         tag,
         "pass_qc",
-        reason="mandatory quality-check items not passed: battery",
+        reason="mandatory quality-check items not passed: Battery",
     )
     world.record_qc(tag, grade=None)
     refused(
@@ -322,7 +337,7 @@ def test_passing_qc_needs_a_record_every_mandatory_item_passed_and_a_grade(world
         "pass_qc",
         reason="the quality check has no cosmetic grade",
     )
-    world.record_qc(tag, grade="C", webcam="fail", audio="na")
+    world.record_qc(tag, grade="C", webcam="fail", microphone_speakers="fail")
     accepted(world, "repair", tag, "pass_qc", to="ready")
 
 
@@ -468,15 +483,18 @@ def test_scrapping_needs_every_disk_wiped_or_destroyed(world):
         "coordinator",
         tag,
         "scrap",
-        reason="disk not wiped or destroyed in this cycle: ssd S1, hdd H1",
+        reason="disk not wiped or destroyed in this cycle: "
+        + SSD_S1
+        + "; "
+        + unerased("hdd H1", "hdd", "clear"),
     )
-    erase(world, tag, hdd, method="destroy")
+    erase(world, tag, hdd, "shred")
     refused(
         world,
         "coordinator",
         tag,
         "scrap",
-        reason="disk not wiped or destroyed in this cycle: ssd S1",
+        reason="disk not wiped or destroyed in this cycle: " + SSD_S1,
     )
     erase(world, tag, ssd)
     forbidden(world, "desk", tag, "scrap")
@@ -498,14 +516,14 @@ def test_a_returned_device_is_not_scrapped_on_the_strength_of_an_erasure_before_
         "repair",
         tag,
         "scrap",
-        reason="disk not wiped or destroyed in this cycle: ssd S1",
+        reason="disk not wiped or destroyed in this cycle: " + SSD_S1,
     )
 
 
 def test_nothing_more_happens_to_a_scrapped_device(world):
     device = world.intake(disks=[{"kind": "hdd", "serial": "H1"}])
     tag = device["asset_tag"]
-    erase(world, tag, device["disks"][0]["id"], method="destroy")
+    erase(world, tag, device["disks"][0]["id"], "shred")
     accepted(world, "repair", tag, "scrap", to="scrapped")
     payloads = {
         "lend": {"borrower": "B-0042", "due_date": in_days(30)},

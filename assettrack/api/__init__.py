@@ -4,12 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from assettrack.api import devices  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import certificates  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import devices  # noqa: E402,F401
 from assettrack.api import health  # noqa: E402,F401
 from assettrack.api import labels  # noqa: E402,F401
 from assettrack.api import openapi  # noqa: E402,F401
 from assettrack.api import people  # noqa: E402,F401
 from assettrack.api import places  # noqa: E402,F401
+from assettrack.api import quality  # noqa: E402,F401
 from assettrack.api import records  # noqa: E402,F401
 from assettrack.api import scan  # noqa: E402,F401
 from assettrack.api import tags  # noqa: E402,F401

@@ -6,9 +6,12 @@ the rendering, and leave the declaration on the view for `api/openapi.py`.
 
 import functools
 import json
+import re
+from dataclasses import dataclass
 
 from flask import request
 from marshmallow import Schema
+from marshmallow import fields
 
 from assettrack.errors import ApiError
 
@@ -71,6 +74,74 @@ def body(schema: Schema):
             return view(*args, data=schema.load(json_object()), **kwargs)
 
         _spec(wrapper).update(_spec(view), body=schema)
+        return wrapper
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart body, read into memory (within its limit)."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+# Room for the other fields of a multipart body besides its file.
+_FORM_ROOM = 256 * 1024
+_INTEGER = re.compile(r"^-?[0-9]{1,12}$")
+
+
+def _form_value(schema: Schema, key: str, value: str) -> object:
+    """A form field as JSON would carry it: numbers for integer fields, "" as null."""
+    field = schema.load_fields.get(key)
+    if isinstance(field, fields.Integer) and _INTEGER.match(value):
+        return int(value)
+    if value == "" and field is not None and field.allow_none:
+        return None
+    return value
+
+
+def _form(schema: Schema, name: str, max_bytes: int) -> tuple[dict, Upload | None]:
+    """The fields of a multipart body, and its one file part `name` (if sent).
+
+    :raises ApiError: 413 when the file is over `max_bytes`; 422 for another file
+        part, two files or a field given twice.
+    """
+    request.max_content_length = max_bytes + _FORM_ROOM
+    form, files = request.form, request.files
+    problems = {key: ["Unknown field."] for key in files if key != name}
+    problems |= {key: ["send one value"] for key in form if len(form.getlist(key)) > 1}
+    if len(files.getlist(name)) > 1:
+        problems[name] = ["send one file"]
+    if problems:
+        raise ApiError(422, "the request has invalid fields", fields=problems)
+    upload = None
+    if part := files.get(name):
+        content = part.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            raise ApiError(413, f"the {name} file is larger than {max_bytes} bytes")
+        upload = Upload(part.filename or "", part.mimetype or "", content)
+    return {key: _form_value(schema, key, form[key]) for key in form}, upload
+
+
+def body_or_form(schema: Schema, file: str, max_bytes: int):
+    """Like `body`, or the same fields as multipart/form-data with a file part.
+
+    The view gets `data` and `upload` (an `Upload`, or None without a file).
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.mimetype == "multipart/form-data":
+                document, upload = _form(schema, file, max_bytes)
+            else:
+                document, upload = json_object(), None
+            return view(*args, data=schema.load(document), upload=upload, **kwargs)
+
+        _spec(wrapper).update(_spec(view), body=schema, body_multipart=file)
         return wrapper
 
     return decorate

@@ -67,7 +67,14 @@ def _operation(view, methods_rule) -> dict:
             "content": {"multipart/form-data": {"schema": form}},
         }
     if "body" in declared:
+        multipart = operation.get("requestBody", {}).get("content", {})
         operation["requestBody"] = {"required": True, **_json(declared["body"])}
+        if multipart:  # the same fields as a form, with the file beside them
+            form = multipart["multipart/form-data"]["schema"]
+            form.pop("required")
+            operation["requestBody"]["content"]["multipart/form-data"] = {
+                "schema": {"allOf": [declared["body"], form]}
+            }
     if "response" in declared:
         status = str(declared.get("status", 200))
         operation["responses"][status] = {

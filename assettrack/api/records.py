@@ -1,19 +1,26 @@
-"""What repair partners record on a device: disks, erasures, quality checks."""
+"""What repair partners record on a device: disks, erasures and their logs."""
 
+import io
+
+from flask import send_file
+
+from assettrack import erasures
 from assettrack import intake
 from assettrack.api import bp
 from assettrack.api.io import body
+from assettrack.api.io import body_or_form
 from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
 from assettrack.devices import device_or_404
-from assettrack.schemas.actions import ErasureSchema
-from assettrack.schemas.actions import QcSchema
 from assettrack.schemas.devices import DiskSchema
+from assettrack.schemas.erasures import ErasurePolicySchema
+from assettrack.schemas.erasures import ErasureSchema
 
 disk_schema = DiskSchema()
 erasure_schema = ErasureSchema()
-qc_schema = QcSchema()
+erasure_list_schema = ErasureSchema(many=True)
+policy_schema = ErasurePolicySchema()
 
 
 @bp.post("/devices/<tag>/disks")
@@ -25,17 +32,67 @@ def add_disk(tag, data):
     return intake.add_disk(device_or_404(tag), data)
 
 
+@bp.delete("/devices/<tag>/disks/<id:disk_id>")
+@requires("repair", "coordinator")
+@responds(disk_schema)
+def remove_disk(tag, disk_id):
+    """Take a disk out (replaced, sent to destruction); it stays on record.
+
+    From then on the device's wipe no longer needs to cover it.
+    """
+    device = device_or_404(tag)
+    return erasures.remove_disk(device, erasures.disk_or_404(device, disk_id))
+
+
 @bp.post("/devices/<tag>/erasures")
 @requires("repair")
-@body(erasure_schema)
+@body_or_form(erasure_schema, file="log", max_bytes=erasures.LOG_MAX_BYTES)
 @responds(erasure_schema, 201)
-def record_erasure(tag, data):
-    return intake.record_erasure(device_or_404(tag), data, current_user())
+def record_erasure(tag, data, upload):
+    """Record one disk's erasure (JSON, or multipart with the tool's log in `log`)."""
+    log = upload and erasures.ToolLog(
+        upload.filename, upload.media_type, upload.content
+    )
+    return erasures.record_erasure(device_or_404(tag), data, current_user(), log)
 
 
-@bp.post("/devices/<tag>/qc")
-@requires("repair")
-@body(qc_schema)
-@responds(qc_schema, 201)
-def record_qc(tag, data):
-    return intake.record_qc(device_or_404(tag), data, current_user())
+@bp.get("/devices/<tag>/erasures")
+@requires()
+@responds(erasure_list_schema)
+def list_erasures(tag):
+    """The device's erasure records, newest first, with what each reaches."""
+    return erasures.erasures_of(device_or_404(tag))
+
+
+@bp.get("/devices/<tag>/erasures/<id:erasure_id>/log")
+@requires()
+def erasure_log(tag, erasure_id):
+    """The tool log kept with an erasure record, byte for byte."""
+    log = erasures.log_or_404(device_or_404(tag), erasure_id)
+    response = send_file(
+        io.BytesIO(log.content),
+        mimetype=log.media_type,
+        as_attachment=True,
+        download_name=log.filename,
+        etag=log.sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@bp.get("/erasure-policy")
+@requires()
+@responds(policy_schema)
+def erasure_policy():
+    """The level each media type needs before a device may leave wiping."""
+    return erasures.policy_levels(erasures.policy_for())
+
+
+@bp.put("/erasure-policy")
+@requires("coordinator")
+@body(policy_schema)
+@responds(policy_schema)
+def set_erasure_policy(data):
+    """Set the levels; a media type left out gets its default (Purge, HDD Clear)."""
+    return erasures.policy_levels(erasures.set_policy(data))

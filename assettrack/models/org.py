@@ -1,10 +1,14 @@
 """Organisations, their places, and the people who act for them."""
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from assettrack.extensions import db
 from assettrack.models.types import UtcDateTime
@@ -57,7 +61,12 @@ class Location(db.Model):
     organisation: so.Mapped[Organisation] = so.relationship(lazy="joined")
 
 
-class User(db.Model):
+MIN_PASSWORD_LENGTH = 8
+
+
+class User(UserMixin, db.Model):
+    """A person with a role; pages log in with a password, the API with a token."""
+
     __tablename__ = "users"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -72,6 +81,30 @@ class User(db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     organisation: so.Mapped[Organisation | None] = so.relationship(lazy="joined")
+
+    def set_password(self, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(
+                f"a password has at least {MIN_PASSWORD_LENGTH} characters"
+            )
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(
+            self.password_hash, password
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """The page session's user id, tied to the password: changing it logs
+        out every session made with the old one."""
+        return f"{self.id}.{self.password_fingerprint()}"
+
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
 
 class ApiToken(db.Model):

@@ -96,3 +96,5 @@ class QcRecord(db.Model):
     rules_version: so.Mapped[str] = so.mapped_column(sa.String(20), default="")
     tester_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
+
+    tester: so.Mapped[User] = so.relationship(lazy="joined")

@@ -13,6 +13,7 @@ from assettrack.workflow import State
 
 DEVICE_KINDS = ("laptop", "desktop", "tablet", "all_in_one", "other")
 DISK_KINDS = ("hdd", "ssd", "nvme", "emmc", "other")
+DISK_INTERFACES = ("sata", "nvme", "usb", "emmc", "ide", "scsi", "other")
 
 
 class SpecsSchema(Schema):
@@ -22,15 +23,29 @@ class SpecsSchema(Schema):
     screen_inch = fields.Float(validate=validate.Range(0, 100))
     os = Text(max_length=80)
     year = fields.Integer(validate=validate.Range(1980, 2100))
+    battery_health_pct = fields.Integer(
+        validate=validate.Range(0, 200),
+        metadata={
+            "description": "full-charge capacity as % of design (health, e.g. from"
+            " the device agent); the lendability rules read it"
+        },
+    )
 
 
 class DiskSchema(Schema):
+    """A disk in the device; `removed_at` is set once it was taken out."""
+
     id = fields.Integer(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(DISK_KINDS))
+    interface = fields.String(
+        load_default="", validate=validate.OneOf(("", *DISK_INTERFACES))
+    )
+    make = Text(load_default="", max_length=80)
     model = Text(load_default="", max_length=120)
     serial = Text(load_default="", max_length=80)
     size_gb = fields.Integer(allow_none=True, validate=validate.Range(0, 1_000_000))
     data_bearing = fields.Boolean(load_default=True)
+    removed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class _DeviceFields(Schema):

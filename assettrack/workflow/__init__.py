@@ -5,6 +5,7 @@ Pure Python on purpose: it decides, `assettrack.lifecycle` applies.
 
 from assettrack.workflow.facts import DeviceFacts
 from assettrack.workflow.facts import DiskFacts
+from assettrack.workflow.facts import Erased
 from assettrack.workflow.facts import LoanFacts
 from assettrack.workflow.facts import PlaceFacts
 from assettrack.workflow.facts import QcFacts
@@ -31,6 +32,7 @@ __all__ = [
     "BY_ACTION",
     "DeviceFacts",
     "DiskFacts",
+    "Erased",
     "FINAL",
     "INITIAL",
     "INTAKE",

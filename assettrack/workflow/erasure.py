@@ -15,6 +15,10 @@ from dataclasses import field
 from enum import StrEnum
 from types import MappingProxyType
 
+# Stored on every record: which version of these rules judged it. Bump it when
+# a rule or the table changes, so an old record can be told from a new one.
+RULES_VERSION = "2026.11-1"
+
 
 class Media(StrEnum):
     HDD = "hdd"
@@ -25,6 +29,23 @@ class Media(StrEnum):
 
 
 FLASH = frozenset({Media.SATA_SSD, Media.NVME, Media.EMMC})
+
+# What a disk recorded at intake (Disk.kind) is, as media: the level follows from
+# the media, so the service derives it from the disk, never from the client.
+MEDIA_OF_KIND: Mapping[str, Media] = MappingProxyType({
+    "hdd": Media.HDD,
+    "ssd": Media.SATA_SSD,
+    "nvme": Media.NVME,
+    "emmc": Media.EMMC,
+    "other": Media.OTHER,
+})  # fmt: skip
+
+
+def media_of(kind: str, interface: str = "") -> Media:
+    """The media of a disk: an "ssd" on the NVMe bus is an NVMe drive."""
+    if kind == "ssd" and interface == "nvme":
+        return Media.NVME
+    return MEDIA_OF_KIND.get(kind, Media.OTHER)
 
 
 class Technique(StrEnum):
@@ -50,6 +71,11 @@ class Verification(StrEnum):
     NONE = "none"
     SAMPLED = "sampled"
     FULL = "full"
+
+
+class VerificationResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class Outcome(StrEnum):
@@ -79,6 +105,17 @@ def _rank(level: Level | None) -> int:
     return -1 if level is None else _ORDER.index(level)
 
 
+def at_least(level: Level | str | None, needed: Level | str) -> bool:
+    """Whether `level` reaches `needed` (Destroy covers Purge covers Clear)."""
+    reached = None if level is None else Level(level)
+    return _rank(reached) >= _rank(Level(needed))
+
+
+def best(levels) -> Level | None:
+    """The highest of `levels` (None when there is none)."""
+    return max((Level(v) for v in levels if v is not None), key=_rank, default=None)
+
+
 def _parse(enum: type[StrEnum], value: object, what: str) -> StrEnum:
     try:
         return enum(value)
@@ -99,6 +136,7 @@ class ErasureRecord:
     verification: Verification = Verification.NONE
     hidden_areas: HiddenAreas = HiddenAreas.NOT_CHECKED
     claimed: Level | None = None  # the level the tool or operator says it reached
+    verification_result: VerificationResult | None = None  # None: not verified
 
     def __post_init__(self) -> None:
         fix = object.__setattr__
@@ -109,6 +147,9 @@ class ErasureRecord:
         fix(self, "hidden_areas", _parse(HiddenAreas, self.hidden_areas, "HPA/DCO"))
         if self.claimed is not None:
             fix(self, "claimed", _parse(Level, self.claimed, "level"))
+        if self.verification_result is not None:
+            result = _parse(VerificationResult, self.verification_result, "result")
+            fix(self, "verification_result", result)
         if self.technique is Technique.OVERWRITE and (
             not isinstance(self.passes, int) or self.passes < 1
         ):
@@ -216,6 +257,10 @@ def classify(record: ErasureRecord) -> Classification:
         # nwipe reports FAILED/ABORTED: the wipe did not complete, nothing is proven.
         level = None
         problems.append(f"the erasure {record.outcome}, so no level is reached")
+    if record.verification_result is VerificationResult.FAILED and level is not None:
+        # The verify pass read back data that should be gone: nothing is proven.
+        level = None
+        problems.append("the verification failed, so no level is reached")
     if record.technique in _HOST_SOFTWARE and level is not None:
         if record.hidden_areas is HiddenAreas.NO:
             # nwipe's warning: "Visible sectors erased ..., however hidden sectors

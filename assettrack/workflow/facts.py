@@ -9,15 +9,31 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 
+from assettrack.workflow.checklist import Template
+from assettrack.workflow.erasure import Level
+from assettrack.workflow.erasure import Media
 from assettrack.workflow.states import State
 
 
 @dataclass(frozen=True)
+class Erased:
+    """A disk's latest passing erasure of one level: when in the history, and how."""
+
+    position: int  # the event id current when it was recorded
+    technique: str
+
+
+@dataclass(frozen=True)
 class DiskFacts:
+    """One disk still in the device (a removed disk needs no wipe)."""
+
     label: str
     data_bearing: bool = True
-    # Event id current when the disk's latest passed erasure was recorded.
-    erased_after: int | None = None
+    media: Media = Media.OTHER
+    needs: Level = Level.PURGE  # the level the policy requires for this media
+    # Per level reached, the latest passing erasure (outcome erased, verification
+    # not failed) of that level; the guards keep those of the current cycle.
+    erased: Mapping[Level, Erased] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -29,8 +45,17 @@ class PlaceFacts:
 
 @dataclass(frozen=True)
 class QcFacts:
+    """The latest check since the device entered qc, and what it was checked against.
+
+    `template`: None when the check names a checklist this version no longer has.
+    `lendability`: the class `workflow.lendability` gave it when it was recorded.
+    """
+
     items: Mapping[str, str]  # item -> pass | fail | na
     grade: str | None
+    template: Template | None = None
+    lendability: str | None = None
+    lendability_reasons: tuple[str, ...] = ()  # those that limit the class
 
 
 @dataclass(frozen=True)
@@ -53,7 +78,6 @@ class DeviceFacts:
     # What the action's payload names, looked up by the service.
     borrower_known: bool = False
     destination: PlaceFacts | None = None
-    mandatory_qc_items: tuple[str, ...] = ()
     max_renewals: int = 2
     max_loan_days: int = 366
     payload: Mapping[str, object] = field(default_factory=dict)

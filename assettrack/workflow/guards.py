@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
 
+from assettrack.workflow.erasure import at_least
+from assettrack.workflow.erasure import best
 from assettrack.workflow.facts import DeviceFacts
+from assettrack.workflow.facts import DiskFacts
+from assettrack.workflow.facts import QcFacts
+from assettrack.workflow.lendability import LENDABLE
 
 
 @dataclass(frozen=True)
@@ -32,13 +37,34 @@ def guard(check=None, *, field: str | None = None):
     return wrap(check) if check else wrap
 
 
-def _unerased(facts: DeviceFacts, since: int | None) -> list[str]:
-    return [
-        disk.label
-        for disk in facts.disks
-        if disk.data_bearing
-        and (since is None or disk.erased_after is None or disk.erased_after < since)
-    ]
+def _shortfall(disk: DiskFacts, since: int | None) -> str | None:
+    """What the disk lacks since `since`, as the person at the bench must read it.
+
+    None when a passing erasure recorded since then reaches the level the policy
+    needs for the disk's media (Destroy reaches every level).
+    """
+    if not disk.data_bearing:
+        return None
+    cycle = {
+        level: erased
+        for level, erased in disk.erased.items()
+        if since is not None and erased.position >= since
+    }
+    if any(at_least(level, disk.needs) for level in cycle):
+        return None
+    top = best(cycle)
+    reached = (
+        f"best this cycle: {top} ({cycle[top].technique})"
+        if top
+        else "no passing erasure this cycle"
+    )
+    return f"{disk.label}: {disk.media} needs {disk.needs}, {reached}"
+
+
+def _shortfalls(facts: DeviceFacts, since: int | None) -> str:
+    return "; ".join(
+        problem for disk in facts.disks if (problem := _shortfall(disk, since))
+    )
 
 
 @guard
@@ -47,9 +73,9 @@ def disks_erased_this_cycle(facts: DeviceFacts) -> str | None:
         return (
             "no data-bearing disk is recorded for this device; record its disks first"
         )
-    missing = _unerased(facts, facts.last_wipe_start)
+    missing = _shortfalls(facts, facts.last_wipe_start)
     if missing:
-        return "no passed erasure in this wipe cycle for: " + ", ".join(missing)
+        return "not erased as the policy requires in this wipe cycle: " + missing
     return None
 
 
@@ -58,32 +84,62 @@ def wipe_current(facts: DeviceFacts) -> str | None:
     finished = facts.last_wipe_finish
     if finished is None or finished < facts.last_exposure:
         return "not wiped since it was last received or returned"
-    missing = _unerased(facts, facts.last_wipe_start)
+    missing = _shortfalls(facts, facts.last_wipe_start)
     if missing:
-        return "disk added since the last wipe, not erased: " + ", ".join(missing)
+        # A disk added since, or a policy raised since: erase that disk again.
+        return "disk not erased as the policy requires since the wipe: " + missing
     return None
 
 
 @guard
 def disks_wiped_or_destroyed(facts: DeviceFacts) -> str | None:
-    missing = _unerased(facts, facts.last_exposure)
+    missing = _shortfalls(facts, facts.last_exposure)
     if missing:
-        return "disk not wiped or destroyed in this cycle: " + ", ".join(missing)
+        return "disk not wiped or destroyed in this cycle: " + missing
     return None
+
+
+def _checklist_problems(qc: QcFacts) -> list[str]:
+    """What stops a recorded check from passing, every problem at once."""
+    template, items = qc.template, qc.items
+    problems = []
+    if missing := [key for key in template.keys if key not in items]:
+        problems.append("not checked yet: " + template.labels(missing))
+    failed = [
+        i.key for i in template.mandatory if items.get(i.key) not in (None, "pass")
+    ]
+    if failed:
+        problems.append(
+            "mandatory quality-check items not passed: " + template.labels(failed)
+        )
+    # A blocker given na (never accepted by record_qc) is no proof it is gone.
+    problems += [
+        b.blocked for b in template.blockers if items.get(b.key) not in (None, "pass")
+    ]
+    if not qc.grade:
+        problems.append("the quality check has no cosmetic grade")
+    return problems
 
 
 @guard
 def quality_check_passed(facts: DeviceFacts) -> str | None:
-    if facts.qc is None:
+    """Complete, mandatory items passed, no lock left, graded, and lendable.
+
+    Every problem is named at once, as sentences joined by "; " (none holds "; "
+    itself). A device the lendability rules call not lendable never becomes
+    ready: fail the check (then repair or upgrade it) or scrap it.
+    """
+    qc = facts.qc
+    if qc is None:
         return "no quality-check record since the device entered qc"
-    failed = [
-        item for item in facts.mandatory_qc_items if facts.qc.items.get(item) != "pass"
-    ]
-    if failed:
-        return "mandatory quality-check items not passed: " + ", ".join(failed)
-    if not facts.qc.grade:
-        return "the quality check has no cosmetic grade"
-    return None
+    if qc.template is None:
+        return "the check was made on a checklist no longer in use, check it again"
+    problems = _checklist_problems(qc)
+    if not problems and qc.lendability not in LENDABLE:
+        why = qc.lendability_reasons or ("no lendability class recorded",)
+        problems = [f"not lendable: {reason}" for reason in why]
+        problems.append("fail the check or scrap the device")
+    return "; ".join(problems) or None
 
 
 @guard(field="failed_items")

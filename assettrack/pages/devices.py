@@ -1,0 +1,105 @@
+"""A device's page: its facts, disks and timeline, and the actions allowed now.
+
+The buttons are exactly `workflow.allowed` for this person (via
+`devices.present`); each posts to `act`, which asks `lifecycle.perform`. A
+refusal is shown with its reason and changes nothing.
+"""
+
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from assettrack import labelling
+from assettrack import lifecycle
+from assettrack import places
+from assettrack import workflow
+from assettrack.devices import present
+from assettrack.models import Device
+from assettrack.pages import bp
+from assettrack.pages import wording
+from assettrack.pages.auth import me
+from assettrack.pages.forms import TransferForm
+from assettrack.pages.forms import action_form
+from assettrack.pages.forms import choices
+from assettrack.problems import Conflict
+from assettrack.schemas.actions import payload_schema
+from assettrack.tagging import TagError
+from assettrack.tagging import find_device
+from assettrack.timeline import timeline
+
+
+def _device_or_404(tag: str) -> Device:
+    try:
+        device = find_device(tag)
+    except TagError:
+        device = None
+    return device or abort(404)
+
+
+def _fill_choices(form) -> None:
+    if isinstance(form, TransferForm):
+        form.location.choices = choices((p.id, p.name) for p in places.all_locations())
+
+
+@bp.get("/devices/<tag>")
+@login_required
+def device(tag: str):
+    device = _device_or_404(tag)
+    if tag != device.asset_tag:  # typed or scanned another way: one address
+        return redirect(url_for("pages.device", tag=device.asset_tag))
+    present(device, me())
+    forms = {action: action_form(action) for action in device.allowed_actions}
+    for form in forms.values():
+        _fill_choices(form)
+    return render_template(
+        "devices/show.html",
+        device=device,
+        forms=forms,
+        timeline=timeline(device, me()),
+    )
+
+
+@bp.post("/devices/<tag>/actions/<action>")
+@login_required
+def act(tag: str, action: str):
+    """Perform one action; whatever the answer, back to the device's page."""
+    device = _device_or_404(tag)
+    if action not in workflow.BY_ACTION:
+        abort(404)
+    form = action_form(action)
+    _fill_choices(form)
+    if not form.validate_on_submit():
+        for field in form:
+            for message in field.errors:
+                flash(
+                    _(
+                        "%(field)s: %(message)s",
+                        field=field.label.text,
+                        message=message,
+                    ),
+                    "error",
+                )
+        return redirect(url_for("pages.device", tag=device.asset_tag))
+    try:
+        payload = payload_schema(action).load(form.payload())
+        lifecycle.perform(device, action, me(), payload)
+    except (workflow.WorkflowError, ValidationError, Conflict) as exc:
+        for message in wording.why_not(action, exc):
+            flash(message, "error")
+    else:
+        flash(_("Done: %(action)s.", action=wording.action(action)), "ok")
+    return redirect(url_for("pages.device", tag=device.asset_tag))
+
+
+@bp.get("/devices/<tag>/label.png")
+@login_required
+def device_label(tag: str):
+    """The device's label for a 62 mm roll printer."""
+    png = labelling.device_label(_device_or_404(tag), "62mm")
+    return Response(png, mimetype="image/png")

@@ -1,0 +1,33 @@
+"""Error pages for people: in their language, with a way back."""
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from assettrack.pages import bp
+
+
+def _page(title: str, message: str, status: int):
+    return render_template("errors.html", title=title, message=message), status
+
+
+@bp.app_errorhandler(CSRFError)
+def form_expired(exc):
+    """A form posted without its page's token: stale, or not from our page."""
+    return _page(
+        _("The form has expired"),
+        _("Nothing was changed. Go back, reload the page and try again."),
+        400,
+    )
+
+
+@bp.errorhandler(403)
+def not_yours(exc):
+    return _page(
+        _("Not for your role"), _("Your role does not give access to this page."), 403
+    )
+
+
+@bp.errorhandler(404)
+def not_found(exc):
+    return _page(_("Not found"), _("There is nothing at this address."), 404)
