@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 
 from assettrack.extensions import db
 from assettrack.models import User
+from tests.conftest import unavailable
 
 PASSWORD = "werkbank-2026"
 CHROMIUM = "/usr/bin/chromium"
@@ -213,7 +214,7 @@ def _quote(text: str) -> str:
 def browser(live_server, tmp_path):
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).is_file()]
     if missing:
-        pytest.skip(
+        unavailable(
             f"{' and '.join(missing)} not installed: the page tests need Debian's "
             "chromium and chromium-driver (apt-get install chromium chromium-driver;"
             " make install does it when run as root)"

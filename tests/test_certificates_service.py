@@ -19,6 +19,7 @@ from conftest import POSTGRES_URL
 from conftest import REDIS_URL
 from conftest import _empty_postgres
 from conftest import _settings
+from conftest import unavailable
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 
@@ -687,7 +688,7 @@ def redis_app(app):
     try:
         connection.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
     connection.flushdb()
     other = create_app(
         {

@@ -10,6 +10,7 @@ import redis
 import sqlalchemy as sa
 from conftest import REDIS_URL
 from conftest import in_days
+from conftest import unavailable
 from openapi_schema_validator import OAS30ReadValidator
 from openapi_spec_validator import validate
 from rq.job import Job
@@ -54,7 +55,7 @@ def redis_app(app, other_apps):
     try:
         connection.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
     connection.flushdb()
     other_apps.append(same_database_app(app, REDIS_URL=REDIS_URL))
     yield other_apps[-1]
