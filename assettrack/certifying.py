@@ -506,6 +506,38 @@ def issue(statement: Statement, issued_by: int | None, base_url: str) -> Certifi
     return certificate
 
 
+@dataclass(frozen=True)
+class Issued:
+    """A certificate issued before, as a list of them shows it."""
+
+    number: str
+    language: str
+    issued_at: datetime
+    superseded_by: str | None  # the newest later one in the same language
+
+
+def issued(scope: str, subject_id: int) -> list[Issued]:
+    """The certificates issued for a device or a donation, newest first.
+
+    One is superseded once a later one in its language exists (a translation
+    is not newer), the rule `verifying` reports on /verify.
+    """
+    subject = Certificate.device_id if scope == "device" else Certificate.donation_id
+    rows = db.session.execute(
+        sa.select(Certificate.number, Certificate.language, Certificate.issued_at)
+        .where(Certificate.scope == scope, subject == subject_id)
+        .order_by(Certificate.id.desc())
+    ).all()
+    newest: dict[str, str] = {}
+    listed = []
+    for number, language, issued_at in rows:
+        latest = newest.setdefault(language, number)
+        listed.append(
+            Issued(number, language, issued_at, None if latest == number else latest)
+        )
+    return listed
+
+
 def _statement_of(params: dict) -> Statement:
     if params["scope"] == "device":
         device = db.session.get(Device, params["device"])

@@ -8,6 +8,7 @@ from assettrack.errors import ApiError
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Device
+from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.tagging import find_device
@@ -72,7 +73,18 @@ def present(
         "borrower": loan.borrower.code if sees_borrower(user, loan.borrower) else None,
     }
     device.latest_health = None  # filled by the device agent (issue 6)
+    device.latest_check = latest_check(device)
     return device
+
+
+def latest_check(device: Device) -> QcRecord | None:
+    """The device's latest quality check: its lendability is the device's."""
+    return db.session.scalar(
+        sa.select(QcRecord)
+        .where(QcRecord.device_id == device.id)
+        .order_by(QcRecord.id.desc())
+        .limit(1)
+    )
 
 
 class _Shown:

@@ -54,8 +54,10 @@ def current_language() -> str:
 
 
 def language_url(code: str) -> str:
-    """This page in language `code` (the start page after a form was posted)."""
-    if request.method != "GET" or request.endpoint is None:
+    """This page in language `code`; after a form was posted, the form's page if
+    its address also answers GET (else the start page)."""
+    rule = request.url_rule
+    if request.endpoint is None or rule is None or "GET" not in (rule.methods or ()):
         return url_for("pages.home", lang=code)
     args = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
     return url_for(request.endpoint, **args)

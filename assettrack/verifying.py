@@ -16,6 +16,7 @@ from assettrack.certificates import render
 from assettrack.certificates import signing
 from assettrack.certificates.numbers import NumberError
 from assettrack.certificates.numbers import parse_number
+from assettrack.certifying import issued
 from assettrack.certifying import signing_key
 from assettrack.extensions import db
 from assettrack.models import Certificate
@@ -127,19 +128,12 @@ def _stored(number: str) -> Certificate | None:
 
 def _newer(certificate: Certificate) -> str | None:
     """A later certificate for the same device or donation in the same language."""
-    subject = (
-        Certificate.device_id == certificate.device_id
-        if certificate.scope == "device"
-        else Certificate.donation_id == certificate.donation_id
-    )
-    return db.session.scalar(
-        sa.select(Certificate.number)
-        .where(subject, Certificate.scope == certificate.scope)
-        .where(Certificate.language == certificate.language)
-        .where(Certificate.id > certificate.id)
-        .order_by(Certificate.id.desc())
-        .limit(1)
-    )
+    scope = certificate.scope
+    subject = certificate.device_id if scope == "device" else certificate.donation_id
+    for entry in issued(scope, subject):
+        if entry.number == certificate.number:
+            return entry.superseded_by
+    return None
 
 
 def _genuine(

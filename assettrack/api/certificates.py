@@ -5,10 +5,10 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response
 from flask import request
 
 from assettrack import certifying
+from assettrack import downloads
 from assettrack import verifying
 from assettrack.api import bp
 from assettrack.api.io import paginate
@@ -41,21 +41,11 @@ ISSUERS = ("coordinator", "repair")
 job_schema = JobSchema()
 
 
-def _pdf(certificate: Certificate) -> Response:
-    return Response(
-        certificate.pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"'
-        },
-    )
-
-
 def _pdf_or_job(statement: certifying.Statement):
     """200 with the PDF, or 202 with the job that is issuing it."""
     outcome = certifying.obtain(statement, current_user(), public_url())
     if isinstance(outcome, Certificate):
-        return _pdf(outcome)
+        return downloads.certificate_pdf(outcome)
     return job_schema.dump(outcome), 202, {"Location": f"/api/v1/jobs/{outcome.id}"}
 
 
@@ -148,7 +138,7 @@ def get_certificate(number):
 @requires(*ISSUERS)
 def certificate_pdf(number):
     """The PDF of an issued certificate, as it was issued."""
-    return _pdf(_certificate_or_404(number, pdf=True))
+    return downloads.certificate_pdf(_certificate_or_404(number, pdf=True))
 
 
 @bp.get("/verify/public-key")

@@ -38,7 +38,12 @@ events_schema = EventSchema(many=True)
 @query(DeviceQuery())
 @responds(
     page_of(DeviceSchema)(
-        exclude=("items.allowed_actions", "items.current_loan", "items.disks")
+        exclude=(
+            "items.allowed_actions",
+            "items.current_loan",
+            "items.disks",
+            "items.lendability",
+        )
     )
 )
 def list_devices(args):

@@ -2,6 +2,7 @@
 
 from flask import Response
 from flask import redirect
+from flask import request
 from flask import url_for
 
 from assettrack import labelling
@@ -69,9 +70,21 @@ def job_result(job_id):
 
 
 def short_link(tag: str):
-    """Where a label's QR code points (`/t/DB000123K`): the device, by its tag."""
+    """Where a label's QR code points (`/t/DB000123K`): the device, by its tag.
+
+    A browser (a phone that scanned the label) goes to the device's page,
+    logging in first if need be; an API client to the device's JSON.
+    """
+    wants_page = (
+        request.accept_mimetypes.best_match(("application/json", "text/html"))
+        == "text/html"
+    )
     try:
         canonical = canonical_tag(tag)
     except ValueError:
+        if wants_page:  # the start page says what is wrong, in their language
+            return redirect(url_for("pages.home", tag=tag))
         raise ApiError(404, "not an asset tag") from None
+    if wants_page:
+        return redirect(url_for("pages.device", tag=canonical))
     return redirect(url_for("api.get_device", tag=canonical))

@@ -1,9 +1,6 @@
 """What repair partners record on a device: disks, erasures and their logs."""
 
-import io
-
-from flask import send_file
-
+from assettrack import downloads
 from assettrack import erasures
 from assettrack import intake
 from assettrack.api import bp
@@ -68,17 +65,7 @@ def list_erasures(tag):
 @requires()
 def erasure_log(tag, erasure_id):
     """The tool log kept with an erasure record, byte for byte."""
-    log = erasures.log_or_404(device_or_404(tag), erasure_id)
-    response = send_file(
-        io.BytesIO(log.content),
-        mimetype=log.media_type,
-        as_attachment=True,
-        download_name=log.filename,
-        etag=log.sha256,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
-    return response
+    return downloads.tool_log(erasures.log_or_404(device_or_404(tag), erasure_id))
 
 
 @bp.get("/erasure-policy")

@@ -14,11 +14,15 @@ from assettrack.extensions import login_manager
 bp = Blueprint("pages", __name__)
 
 from assettrack.pages import auth  # noqa: E402  (routes register on bp)
+from assettrack.pages import certificates  # noqa: E402,F401
 from assettrack.pages import devices  # noqa: E402,F401
 from assettrack.pages import donations  # noqa: E402,F401
+from assettrack.pages import erasures  # noqa: E402,F401
 from assettrack.pages import errors  # noqa: E402,F401
 from assettrack.pages import home  # noqa: E402,F401
 from assettrack.pages import jobs  # noqa: E402,F401
+from assettrack.pages import quality  # noqa: E402,F401
+from assettrack.pages import verify  # noqa: E402,F401
 from assettrack.pages import wording  # noqa: E402
 
 

@@ -21,17 +21,22 @@ from assettrack import places
 from assettrack import workflow
 from assettrack.devices import present
 from assettrack.models import Device
+from assettrack.pages import bench
 from assettrack.pages import bp
 from assettrack.pages import wording
 from assettrack.pages.auth import me
+from assettrack.pages.forms import FailQcForm
 from assettrack.pages.forms import TransferForm
 from assettrack.pages.forms import action_form
 from assettrack.pages.forms import choices
+from assettrack.pages.repair_forms import AddDiskForm
+from assettrack.pages.texts import term
 from assettrack.problems import Conflict
 from assettrack.schemas.actions import payload_schema
 from assettrack.tagging import TagError
 from assettrack.tagging import find_device
 from assettrack.timeline import timeline
+from assettrack.workflow import checklist
 
 
 def _device_or_404(tag: str) -> Device:
@@ -42,9 +47,13 @@ def _device_or_404(tag: str) -> Device:
     return device or abort(404)
 
 
-def _fill_choices(form) -> None:
+def _fill_choices(form, device: Device) -> None:
     if isinstance(form, TransferForm):
         form.location.choices = choices((p.id, p.name) for p in places.all_locations())
+    if isinstance(form, FailQcForm):
+        template = checklist.for_kind(device.kind)
+        items = template.items if template else ()
+        form.failed_items.choices = choices((i.key, term(i.label)) for i in items)
 
 
 @bp.get("/devices/<tag>")
@@ -53,14 +62,21 @@ def device(tag: str):
     device = _device_or_404(tag)
     if tag != device.asset_tag:  # typed or scanned another way: one address
         return redirect(url_for("pages.device", tag=device.asset_tag))
-    present(device, me())
+    history = lifecycle.read_history(device)
+    present(device, me(), history)
     forms = {action: action_form(action) for action in device.allowed_actions}
     for form in forms.values():
-        _fill_choices(form)
+        _fill_choices(form, device)
+    if "fail_qc" in forms:  # ticked as the saved check has them
+        forms["fail_qc"].failed_items.data = bench.failed_in(history)
     return render_template(
         "devices/show.html",
         device=device,
         forms=forms,
+        not_yet=bench.not_yet(device, history, me()),
+        disks=bench.disks_on(device, history),
+        check=bench.latest_check(device, history),
+        disk_form=AddDiskForm(prefix="disk"),
         timeline=timeline(device, me()),
     )
 
@@ -73,7 +89,7 @@ def act(tag: str, action: str):
     if action not in workflow.BY_ACTION:
         abort(404)
     form = action_form(action)
-    _fill_choices(form)
+    _fill_choices(form, device)
     if not form.validate_on_submit():
         for field in form:
             for message in field.errors:

@@ -23,6 +23,7 @@ from assettrack.pages.forms import DeviceForm
 from assettrack.pages.forms import DonationForm
 from assettrack.pages.forms import LabelSheetForm
 from assettrack.pages.forms import choices
+from assettrack.pages.forms import show_refusal
 from assettrack.problems import Refusal
 from assettrack.schemas.devices import DeviceIntakeSchema
 from assettrack.schemas.places import DonationSchema
@@ -34,22 +35,6 @@ INTAKE_ROLES = ("repair", "coordinator")
 
 def _donation_or_404(donation_id: int) -> Donation:
     return db.session.get(Donation, donation_id) or abort(404)
-
-
-def _refused(form, exc: Exception) -> None:
-    """Show a domain refusal beside the field it names, else above the form."""
-    if isinstance(exc, ValidationError):
-        problems = {
-            field: " ".join(map(str, messages)) if isinstance(messages, list) else ""
-            for field, messages in exc.normalized_messages().items()
-        }
-    else:
-        problems = {exc.field: wording.sentence(str(exc))}
-    for field, message in problems.items():
-        if field in form:
-            form[field].errors.append(message)
-        else:
-            flash(message, "error")
 
 
 def _render_index(form: DonationForm, status: int = 200):
@@ -76,7 +61,7 @@ def create_donation():
         try:
             donation = places.create_donation(DonationSchema().load(form.body()))
         except (Refusal, ValidationError) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("Batch from %(donor)s started.", donor=donation.donor.name), "ok")
             return redirect(url_for("pages.donation", donation_id=donation.id))
@@ -139,7 +124,7 @@ def add_device(donation_id: int):
             data = DeviceIntakeSchema().load(form.body(donation.id))
             device = intake.register(data, me())
         except (Refusal, ValidationError) as exc:
-            _refused(form, exc)
+            show_refusal(form, exc)
         else:
             flash(_("%(tag)s registered.", tag=device.asset_tag), "ok")
             return redirect(

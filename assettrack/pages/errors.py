@@ -31,3 +31,13 @@ def not_yours(exc):
 @bp.errorhandler(404)
 def not_found(exc):
     return _page(_("Not found"), _("There is nothing at this address."), 404)
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """A form with a file over the limit its page names: nothing was read."""
+    return _page(
+        _("The file is too large"),
+        _("Nothing was saved. Go back and choose a smaller file."),
+        413,
+    )

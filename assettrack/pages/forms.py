@@ -8,8 +8,13 @@ WTForms' own messages ("This field is required.") come in the reader's language.
 
 from datetime import date
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from flask_wtf.i18n import translations as wtforms_translations
+from marshmallow import ValidationError
 from wtforms import DateField
 from wtforms import EmailField
 from wtforms import FieldList
@@ -18,6 +23,7 @@ from wtforms import FormField
 from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -25,7 +31,10 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget
 
+from assettrack.i18n import LANGUAGES
 from assettrack.pages import wording
 from assettrack.schemas.devices import DEVICE_KINDS
 from assettrack.schemas.devices import DISK_KINDS
@@ -38,6 +47,32 @@ def _choices(table: dict, keys) -> list[SelectChoice]:
 def choices(pairs) -> list[SelectChoice]:
     """Options from (value, label) pairs, e.g. places by id and name."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _leaves(messages) -> list[str]:
+    """A schema's messages for one field, those of nested fields too."""
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _leaves(value)]
+    return [str(m) for m in messages] if isinstance(messages, list) else [messages]
+
+
+def show_refusal(form, exc: Exception) -> None:
+    """Show a schema's or the domain's refusal beside the field it names.
+
+    A problem with no field on the form is flashed above it.
+    """
+    if isinstance(exc, ValidationError):
+        problems = {
+            field: " ".join(wording.sentence(m) for m in _leaves(messages))
+            for field, messages in exc.normalized_messages().items()
+        }
+    else:
+        problems = {exc.field: wording.sentence(str(exc))}
+    for field, message in problems.items():
+        if field in form:
+            form[field].errors.append(message)
+        else:
+            flash(message, "error")
 
 
 def _text(label, max_length: int, required: bool = False, **kwargs) -> StringField:
@@ -77,7 +112,15 @@ class DonationForm(FlaskForm):
         }
 
 
-class DiskForm(Form):
+class SubForm(Form):
+    """A form inside a FlaskForm (FormField): WTForms' messages translated too."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
+
+
+class DiskForm(SubForm):
     """One disk row; a row without a kind is no disk."""
 
     kind = SelectField(
@@ -187,8 +230,27 @@ class RenewForm(ActionForm):
         return {"due_date": self.due_date.data.isoformat()}
 
 
+class FailQcForm(ActionForm):
+    """The items that failed: the device's checklist, ticked as the check saved them."""
+
+    failed_items = SelectMultipleField(
+        _l("Items that failed"),
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    note = _text(_l("Note"), 500)
+
+    def payload(self) -> dict:
+        payload = (
+            {"failed_items": self.failed_items.data} if self.failed_items.data else {}
+        )
+        return payload | ({"note": self.note.data} if self.note.data else {})
+
+
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "send_to_repair": ReasonForm,
+    "fail_qc": FailQcForm,
     "scrap": ScrapForm,
     "transfer": TransferForm,
     "lend": LendForm,
@@ -209,4 +271,42 @@ class LabelSheetForm(FlaskForm):
             SelectChoice("a4-2x7", _l("A4, 2 × 7 labels (99 × 38 mm)")),
         ],
         default="a4-3x8",
+    )
+
+
+class CertificateForm(FlaskForm):
+    """The language a certificate is written in: the page's, unless chosen."""
+
+    class Meta:
+        csrf = False  # a GET: asking again gives the same certificate
+
+    language = SelectField(
+        _l("Language of the certificate"),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+    )
+
+
+class VerifyNumberForm(FlaskForm):
+    """A certificate number, typed by a donor (public: no session needed)."""
+
+    class Meta:
+        csrf = False  # a GET that only reads
+
+    number = StringField(
+        _l("Certificate number"),
+        [DataRequired(), Length(max=200)],
+        description=_l("At the top of the certificate, beginning with EC-."),
+    )
+
+
+class VerifyUploadForm(FlaskForm):
+    """A certificate PDF, uploaded by a donor to check it was not changed."""
+
+    class Meta:
+        csrf = False  # changes nothing, and a donor's phone may block cookies
+
+    certificate = FileField(
+        _l("Certificate (PDF file)"),
+        [FileRequired(_l("Choose the PDF file of the certificate."))],
+        description=_l("The PDF exactly as you received it, not a scan or a photo."),
     )

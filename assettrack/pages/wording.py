@@ -10,13 +10,18 @@ the domain said it; `tests/test_translations.py` checks the known ones.
 
 import re
 
+from flask_babel import get_locale
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from assettrack.pages.texts import TEXTS
+from assettrack.pages.texts import term
 from assettrack.problems import Conflict
 from assettrack.workflow import InvalidPayload
 from assettrack.workflow import NotPermitted
 from assettrack.workflow import Refused
+from assettrack.workflow import checklist
+from assettrack.workflow import lendability
 
 STATES = {
     "received": _l("received"),
@@ -101,13 +106,96 @@ LEVELS = {"clear": _l("Clear"), "purge": _l("Purge"), "destroy": _l("Destroy")}
 
 QC_RESULTS = {"pass": _l("pass"), "fail": _l("fail"), "na": _l("not applicable")}
 
-JOB_KINDS = {"label_sheet": _l("Label sheet")}
+# Erasures (workflow.erasure): what the operator picks on the erasure form.
+TECHNIQUES = {
+    "overwrite": _l("Overwrite (nwipe, shred, DBAN)"),
+    "ata_secure_erase": _l("ATA Secure Erase"),
+    "ata_enhanced_secure_erase": _l("ATA Enhanced Secure Erase"),
+    "ata_sanitize_block": _l("ATA Sanitize, block erase"),
+    "ata_sanitize_crypto": _l("ATA Sanitize, crypto erase"),
+    "ata_sanitize_overwrite": _l("ATA Sanitize, overwrite"),
+    "nvme_sanitize_block": _l("NVMe Sanitize, block erase"),
+    "nvme_sanitize_crypto": _l("NVMe Sanitize, crypto erase"),
+    "nvme_sanitize_overwrite": _l("NVMe Sanitize, overwrite"),
+    "nvme_format": _l("NVMe Format without secure erase (SES=0)"),
+    "nvme_format_user_data_erase": _l("NVMe Format, user data erase (SES=1)"),
+    "nvme_format_crypto_erase": _l("NVMe Format, crypto erase (SES=2)"),
+    "crypto_erase": _l("Crypto erase (e.g. TCG Opal key change)"),
+    "shred": _l("Shredding"),
+    "disintegrate": _l("Disintegration"),
+    "degauss": _l("Degaussing"),
+}
+
+MEDIA = {
+    "hdd": _l("hard disk (HDD)"),
+    "sata_ssd": _l("SATA SSD"),
+    "nvme": _l("NVMe SSD"),
+    "emmc": _l("eMMC"),
+    "other": _l("other media"),
+}
+
+VERIFICATIONS = {
+    "none": _l("no verification"),
+    "sampled": _l("sampled read-back"),
+    "full": _l("full read-back"),
+}
+
+VERIFICATION_RESULTS = {"passed": _l("passed"), "failed": _l("failed")}
+
+HIDDEN_AREAS = {
+    "yes": _l("checked: erased, or none present"),
+    "no": _l("found and left in place"),
+    "not_checked": _l("not checked"),
+}
+
+# Lendability (workflow.lendability): the class, short; its description is a term.
+LENDABILITY = {
+    "not_lendable": _l("not lendable"),
+    "basic": _l("basic"),
+    "school_office": _l("school/office"),
+}
+
+# A blocker is a lock: the tester answers whether it is gone (pass) or not.
+QUESTIONS = {
+    "bios_password": _l("BIOS/disk password removed (or none set)?"),
+    "mdm_enrolment": _l("Free of MDM/Autopilot enrolment?"),
+    "anti_theft": _l("Anti-theft (Computrace/Absolute) switched off?"),
+    "activation_lock": _l("Activation lock switched off?"),
+}
+
+# Single words inside the domain's sentences.
+WORDS = {"RAM": _l("RAM"), "storage": _l("storage"), "nothing": _l("nothing")}
+
+JOB_KINDS = {
+    "label_sheet": _l("Label sheet"),
+    "certificate": _l("Erasure certificate"),
+}
 
 JOB_STATUSES = {
     "queued": _l("waiting"),
     "started": _l("being made"),
     "finished": _l("ready"),
     "failed": _l("failed"),
+}
+
+# Why a device is not on a certificate (yet): certifying's reason codes.
+PENDING = {
+    "not_started": _l("not wiped yet"),
+    "in_progress": _l("still being wiped"),
+    "not_enough": _l("its erasure does not meet the erasure policy"),
+    "no_disks": _l("no data-bearing disk recorded"),
+}
+
+# The /verify page's verdict on a certificate (verifying's statuses), as its
+# headline; the page explains each and says what to do.
+VERDICTS = {
+    "genuine": _l("Genuine"),
+    "unknown": _l("Not issued by us"),
+    "typo": _l("Check the number you typed"),
+    "malformed": _l("This is not a certificate number"),
+    "not_a_certificate": _l("This file holds no certificate"),
+    "tampered": _l("This file was changed after it was issued"),
+    "other_key": _l("Not signed by us"),
 }
 
 
@@ -125,6 +213,30 @@ def action(key: str) -> str:
 
 def done(key: str) -> str:
     return _(DONE, key)
+
+
+def lendability_use(key: str | None) -> str:
+    """What a lendability class is good for, as the rules describe it."""
+    return term(lendability.CLASSES.get(key or ""))
+
+
+def grade(key: str | None) -> str:
+    """A cosmetic grade's description, e.g. "light wear: small marks ..."."""
+    return term(checklist.GRADES.get(key or ""))
+
+
+def pending(key: str | None) -> str:
+    return _(PENDING, key)
+
+
+def on_certificate(code: str | None) -> str:
+    """A code the certificate prints (media, level, technique), in the reader's
+    language and in the very words of the PDF (`certificates.render.TEXTS`)."""
+    from assettrack.certificates.render import DEFAULT_LANGUAGE
+    from assettrack.certificates.render import TEXTS
+
+    texts = TEXTS.get(str(get_locale()), TEXTS[DEFAULT_LANGUAGE])
+    return texts.get(code, code) if code else ""
 
 
 # The domain's sentences, as message ids: `%(name)s` stands for a detail that
@@ -154,6 +266,63 @@ SENTENCES = (
     N_("give a reason"),
     N_("no such location"),
     N_("the device is already there"),
+    # the erasure guards (a shortfall per disk; several joined with "; ")
+    N_("not erased as the policy requires in this wipe cycle: %(disks)s"),
+    N_("disk not erased as the policy requires since the wipe: %(disks)s"),
+    N_(
+        "%(disk)s: %(media)s needs %(level)s, best this cycle: %(best)s (%(technique)s)"
+    ),
+    N_("%(disk)s: %(media)s needs %(level)s, no passing erasure this cycle"),
+    # the quality-check guards (several problems joined with "; ")
+    N_("not checked yet: %(items)s"),
+    N_("the check was made on a checklist no longer in use, check it again"),
+    N_("not lendable: %(reason)s"),
+    N_("no lendability class recorded"),
+    N_("fail the check or scrap the device"),
+    # erasure records (assettrack.erasures, schemas.erasures, workflow.erasure)
+    N_("this device has no such disk"),
+    N_("this disk was taken out of the device on %(date)s; it needs no erasure here"),
+    N_("this disk was already taken out on %(date)s"),
+    N_("the log file is empty"),
+    N_("must not be before started_at"),
+    N_("say how many passes the overwrite made"),
+    N_("say whether the verification passed or failed"),
+    N_("there was no verification"),
+    N_("%(technique)s is not a way to sanitise %(media)s"),
+    N_("the erasure %(outcome)s, so no level is reached"),
+    N_("the verification failed, so no level is reached"),
+    N_("hidden sectors (HPA/DCO) were not erased"),
+    N_("hidden sectors (HPA/DCO) were not checked"),
+    N_("purge without verification: IEEE 2883 asks for a verify step"),
+    N_(
+        "claims %(claimed)s but %(technique)s on %(media)s reaches %(reached)s: %(why)s"
+    ),
+    N_("the policy sets no required level for %(media)s"),
+    N_("%(media)s needs %(level)s, but this erasure reaches no level"),
+    N_("%(media)s needs %(level)s, but this erasure reaches only %(reached)s"),
+    # quality checks (assettrack.quality)
+    N_("a quality check is recorded in qc, not %(state)s"),
+    N_("there is no quality-check checklist for a device of kind %(kind)s"),
+    N_("not on the %(name)s checklist: %(items)s"),
+    N_("%(key)s is a blocker: check it, it cannot be na"),
+    N_("%(key)s cannot be na on a %(kind)s"),
+    # the lendability rules' reasons (workflow.lendability)
+    N_("failed: %(items)s (repair before lending)"),
+    N_("%(what)s not recorded: basic at most until it is"),
+    N_("%(size)s %(what)s: below the %(minimum)s minimum, upgrade it"),
+    N_(
+        "%(size)s %(what)s: enough for web and video calls,"
+        " not for school/office (needs %(school)s)"
+    ),
+    N_("%(size)s %(what)s: enough for school/office use"),
+    N_("battery health not measured: the tester's battery check decides"),
+    N_("battery at %(pct)s %% of its design capacity: replace it before lending"),
+    N_("battery at %(pct)s %% of its design capacity: too short for a school day"),
+    N_("battery at %(pct)s %% of its design capacity"),
+    N_("no cosmetic grade yet"),
+    N_("cosmetic grade %(grade)s: the grade does not change the class"),
+    N_("%(label)s: not working"),
+    N_("%(label)s: not on this device"),
     # a typed or scanned tag (labels.tags)
     N_("not an asset tag: nothing was typed or scanned"),
     N_("not an asset tag: %(text)s is too short; tags look like %(example)s"),
@@ -174,16 +343,47 @@ SENTENCES = (
 )
 
 
-# Details that are one word or number; any other detail may be any text.
-_WORDS = {"state", "days", "limit", "kind"}
+def _labels(text: str) -> str:
+    """Checklist item labels, as a sentence lists them ("Screen, Keyboard")."""
+    return ", ".join(term(label) for label in text.split(", "))
+
+
+# How a detail is shown: words from a table, labels and sentences translated,
+# anything else (serials, dates, numbers) as the domain wrote it.
+_DETAILS = {
+    "state": state,
+    "items": _labels,
+    "label": term,
+    "media": lambda key: _(MEDIA, key),
+    "technique": lambda key: _(TECHNIQUES, key),
+    "outcome": lambda key: _(OUTCOMES, key),
+    "what": lambda key: _(WORDS, key),
+    **{
+        name: lambda key: _(LEVELS, key) if key in LEVELS else _(WORDS, key)
+        for name in ("level", "best", "reached", "claimed")
+    },
+    # a detail that is itself a sentence, or several joined with "; "
+    **{name: lambda text: sentence(text) for name in ("disks", "reason", "why")},
+}
+# Details that are one word or number; "why" may hold "; "; any other detail
+# is text without "; " (that joins sentences).
+_WORD = {"state", "days", "limit", "kind", "media", "technique", "outcome", "what"}
+_WORD |= {"level", "best", "reached", "claimed"}
+_ANY = {"why"}
 
 
 def _pattern(message: str) -> re.Pattern:
     parts = re.split(r"%\((\w+)\)s", message)
     regex = "".join(
-        (f"(?P<{part}>\\w+)" if part in _WORDS else f"(?P<{part}>.+?)")
+        (
+            f"(?P<{part}>\\w+)"
+            if part in _WORD
+            else f"(?P<{part}>.+?)"
+            if part in _ANY
+            else f"(?P<{part}>(?:(?!; ).)+?)"
+        )
         if i % 2
-        else re.escape(part)
+        else re.escape(part.replace("%%", "%"))
         for i, part in enumerate(parts)
     )
     return re.compile(regex)
@@ -192,15 +392,37 @@ def _pattern(message: str) -> re.Pattern:
 _PATTERNS = tuple((_pattern(message), message) for message in SENTENCES)
 
 
-def sentence(text: str) -> str:
-    """A sentence of the domain in the reader's language (as is when unknown)."""
+def _one(text: str) -> str | None:
+    """One sentence of the domain translated, or None when it is not known."""
+    if text in TEXTS:
+        return term(text)
     for pattern, message in _PATTERNS:
         if match := pattern.fullmatch(text):
-            details = match.groupdict()
-            if "state" in details:
-                details["state"] = state(details["state"])
+            details = {
+                name: _DETAILS.get(name, str)(value)
+                for name, value in match.groupdict().items()
+            }
             return gettext(message, **details)
-    return text
+    return None
+
+
+def sentence(text: str) -> str:
+    """A sentence of the domain in the reader's language (as is when unknown).
+
+    Guards join several sentences with "; " (a shortfall per disk, every problem
+    of a check): each is translated on its own, the longest known one first.
+    """
+    parts, shown, start = text.split("; "), [], 0
+    while start < len(parts):
+        for end in range(len(parts), start, -1):
+            if (translated := _one("; ".join(parts[start:end]))) is not None:
+                shown.append(translated)
+                start = end
+                break
+        else:
+            shown.append(parts[start])
+            start += 1
+    return "; ".join(shown)
 
 
 def why_not(action_key: str, exc: Exception) -> list[str]:

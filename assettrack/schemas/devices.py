@@ -9,7 +9,9 @@ from assettrack.schemas.common import PageQuery
 from assettrack.schemas.common import Text
 from assettrack.schemas.places import LocationSchema
 from assettrack.schemas.places import OrganisationSchema
+from assettrack.schemas.quality import LendabilityReasonSchema
 from assettrack.workflow import State
+from assettrack.workflow import lendability
 
 DEVICE_KINDS = ("laptop", "desktop", "tablet", "all_in_one", "other")
 DISK_KINDS = ("hdd", "ssd", "nvme", "emmc", "other")
@@ -76,6 +78,22 @@ class DeviceIntakeSchema(_DeviceFields):
     location_id = Id(data_key="location", required=True)
 
 
+class LendabilitySchema(Schema):
+    """What the device's latest quality check says it may be lent for, and why."""
+
+    lendability_class = fields.String(
+        data_key="class",
+        attribute="lendability",
+        allow_none=True,
+        metadata={"enum": list(lendability.CLASSES)},
+    )
+    reasons = fields.List(
+        fields.Nested(LendabilityReasonSchema), attribute="lendability_reasons"
+    )
+    rules_version = fields.String()
+    checked_at = fields.AwareDateTime(attribute="created_at")
+
+
 class DeviceSchema(_DeviceFields):
     """A device as the API shows it; `allowed_actions` depends on who asks."""
 
@@ -86,6 +104,13 @@ class DeviceSchema(_DeviceFields):
     allowed_actions = fields.List(fields.String(), dump_only=True)
     current_loan = fields.Raw(dump_only=True, allow_none=True)
     latest_health = fields.Raw(dump_only=True, allow_none=True)
+    lendability = fields.Nested(
+        LendabilitySchema,
+        attribute="latest_check",
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "from the latest quality check; null: none yet"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
