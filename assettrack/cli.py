@@ -113,6 +113,43 @@ def worker_command(burst: bool) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=burst)
 
 
+reminders_cli = AppGroup("reminders", help="Reminders for loans due or overdue.")
+borrowers_cli = AppGroup("borrowers", help="Borrowers' personal data.")
+_TODAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _scheduled(function, today) -> None:
+    """Run a scheduled job in a worker (REDIS_URL set) or right here."""
+    outcome = jobs.enqueue(function, today.date().isoformat() if today else None)
+    queued = outcome["id"] is not None
+    click.echo(f"queued {outcome['id']}" if queued else outcome["result"])
+
+
+@reminders_cli.command("send")
+@click.option("--today", type=_TODAY, help="the day to send for (default: today)")
+def send_reminders(today) -> None:
+    """Send the reminders due today (for cron, daily)."""
+    from assettrack import reminders
+
+    _scheduled(reminders.scheduled, today)
+
+
+@borrowers_cli.command("anonymise")
+@click.option("--today", type=_TODAY, help="the day to count from (default: today)")
+def anonymise_borrowers(today) -> None:
+    """Anonymise borrowers past the retention period (for cron, daily)."""
+    from assettrack import anonymising
+
+    _scheduled(anonymising.scheduled, today)
+
+
 def init_app(app: Flask) -> None:
-    for command in (user_cli, token_cli, demo_command, worker_command):
+    for command in (
+        user_cli,
+        token_cli,
+        demo_command,
+        worker_command,
+        reminders_cli,
+        borrowers_cli,
+    ):
         app.cli.add_command(command)

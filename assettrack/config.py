@@ -48,8 +48,17 @@ def from_environment(instance_path: str) -> dict:
         "VERIFY_RATE_LIMIT": int(os.environ.get("ASSETTRACK_VERIFY_RATE_LIMIT", 30)),
         # Requests larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("ASSETTRACK_MAX_BODY", 1_048_576)),
-        "MAX_RENEWALS": int(os.environ.get("ASSETTRACK_MAX_RENEWALS", 2)),
         "MAX_LOAN_DAYS": int(os.environ.get("ASSETTRACK_MAX_LOAN_DAYS", 366)),
+        # Overdue reminders go out through this SMTP server; none: they are
+        # recorded as failed and tried again on the next run.
+        "MAIL_SERVER": os.environ.get("ASSETTRACK_MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("ASSETTRACK_MAIL_PORT", 25)),
+        "MAIL_FROM": os.environ.get("ASSETTRACK_MAIL_FROM", "assettrack@localhost"),
+        "MAIL_USERNAME": os.environ.get("ASSETTRACK_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("ASSETTRACK_MAIL_PASSWORD") or None,
+        "MAIL_STARTTLS": os.environ.get("ASSETTRACK_MAIL_STARTTLS") == "1",
+        # Days after a borrower's last return before their name and contact go.
+        "RETENTION_DAYS": int(os.environ.get("ASSETTRACK_RETENTION_DAYS", 365)),
     }
 
 

@@ -21,12 +21,15 @@ import sqlalchemy as sa
 
 from assettrack import erasures
 from assettrack import intake
+from assettrack import lending
 from assettrack import lifecycle
 from assettrack import quality
 from assettrack.extensions import db
 from assettrack.models import Borrower
+from assettrack.models import BorrowerIdentity
 from assettrack.models import Device
 from assettrack.models import Donation
+from assettrack.models import Loan
 from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import User
@@ -176,10 +179,28 @@ class Desk:
     borrowers: list[str]
     next_borrower: int = 0
 
-    def borrower(self) -> str:
-        code = self.borrowers[self.next_borrower % len(self.borrowers)]
-        self.next_borrower += 1
-        return code
+    def borrower(self, busy: set[str] = frozenset()) -> str:
+        """The next borrower in turn, skipping those at the most open loans."""
+        for _ in self.borrowers:
+            code = self.borrowers[self.next_borrower % len(self.borrowers)]
+            self.next_borrower += 1
+            if code not in busy:
+                return code
+        raise click.ClickException("every demo borrower has a device already")
+
+
+def _borrowing(desk: Desk) -> set[str]:
+    """The desk's borrowers with an open loan: one each, as the default policy says."""
+    return set(
+        db.session.scalars(
+            sa.select(Borrower.code)
+            .join(Loan, Loan.borrower_id == Borrower.id)
+            .where(
+                Loan.closed_at.is_(None),
+                Borrower.organisation_id == desk.user.organisation_id,
+            )
+        )
+    )
 
 
 class DemoConflict(click.ClickException):
@@ -333,8 +354,14 @@ class _Loader:
             borrowers = [
                 Borrower(
                     code=next(codes),
-                    display_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}.",
                     organisation_id=org.id,
+                    location_id=location.id,
+                    target_group=rng.choice(lending.TARGET_GROUPS),
+                    municipality=municipality,
+                    postcode=postcode,
+                    identity=BorrowerIdentity(
+                        name=f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}."
+                    ),
                 )
                 for _ in range(BORROWERS_PER_DESK)
             ]
@@ -554,7 +581,7 @@ class _Loader:
             device,
             "lend",
             desk.user,
-            borrower=desk.borrower(),
+            borrower=desk.borrower(_borrowing(desk)),
             due_date=self.today + timedelta(days=first_due),
         )
         if renew:

@@ -70,7 +70,9 @@ def present(
         "due_on": loan.due_on.isoformat(),
         "renewals": loan.renewals,
         "overdue": loan.overdue,
-        "borrower": loan.borrower.code if sees_borrower(user, loan.borrower) else None,
+        "borrower": loan.borrower.code
+        if loan.borrower and sees_borrower(user, loan.borrower)
+        else None,
     }
     device.latest_health = None  # filled by the device agent (issue 6)
     device.latest_check = latest_check(device)

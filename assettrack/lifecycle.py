@@ -7,6 +7,7 @@ effects, appends exactly one event and commits once; or changes nothing and rais
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,6 +15,7 @@ from flask import current_app
 from sqlalchemy.orm.exc import StaleDataError
 
 from assettrack import erasures
+from assettrack import lending
 from assettrack import workflow
 from assettrack.extensions import db
 from assettrack.models import Borrower
@@ -21,6 +23,7 @@ from assettrack.models import Device
 from assettrack.models import Disk
 from assettrack.models import ErasureRecord
 from assettrack.models import Loan
+from assettrack.models import LoanAgreement
 from assettrack.models import Location
 from assettrack.models import QcRecord
 from assettrack.models import User
@@ -72,9 +75,16 @@ class References:
 
     borrower: Borrower | None = None
     destination: Location | None = None
+    # Lending: the policy of the device's lending point and kind, the agreement
+    # a new loan accepts, and the borrower's other loans.
+    policy: lending.Policy | None = None
+    agreement: LoanAgreement | None = None
+    borrower_facts: workflow.BorrowerFacts | None = None
 
 
-def references(payload: dict, actor: User) -> References:
+def references(
+    payload: dict, actor: User, device: Device | None = None, action: str = ""
+) -> References:
     """Look up the payload's borrower and location; a desk finds only its own."""
     borrower = None
     if code := payload.get("borrower"):
@@ -84,7 +94,29 @@ def references(payload: dict, actor: User) -> References:
         borrower = db.session.scalar(select)
     location_id = payload.get("location")
     destination = db.session.get(Location, location_id) if location_id else None
-    return References(borrower, destination)
+    if device is None or action not in ("lend", "renew"):
+        return References(borrower, destination)
+    policy = lending.policy_for(device.location_id, device.kind)
+    agreement = None
+    if action == "lend":
+        agreement = lending.current_agreement(
+            device.location and device.location.organisation_id
+        )
+    facts = borrower and lending.borrower_facts(borrower, date.today())
+    return References(borrower, destination, policy, agreement, facts)
+
+
+def with_defaults(action: str, payload: dict, refs: References, history) -> dict:
+    """The payload with the due date the loan policy gives when none is given."""
+    if payload.get("due_date") or refs.policy is None:
+        return payload
+    if action == "lend":
+        due = date.today() + timedelta(days=refs.policy.loan_days)
+    elif history.loan is not None:
+        due = history.loan.due_on + timedelta(days=refs.policy.renewal_days)
+    else:
+        return payload
+    return {**payload, "due_date": due}
 
 
 @dataclass
@@ -216,6 +248,10 @@ def facts_for(
     history = history or read_history(device)
     positions, qc, loan = history.positions, history.qc, history.loan
     config = current_app.config
+    policy = refs.policy
+    if policy is None and loan is not None:  # what renewing allows
+        policy = lending.policy_for(device.location_id, device.kind)
+    policy = policy or lending.DEFAULT_POLICY
     return DeviceFacts(
         state=State(device.state),
         today=date.today(),
@@ -227,8 +263,11 @@ def facts_for(
         qc=qc and _qc_facts(qc),
         loan=loan and LoanFacts(loan.due_on, loan.renewals),
         borrower_known=refs.borrower is not None,
+        borrower=refs.borrower_facts,
         destination=_place(refs.destination),
-        max_renewals=config["MAX_RENEWALS"],
+        max_renewals=policy.max_renewals,
+        max_open_loans=policy.max_open_loans,
+        agreement_version=refs.agreement and refs.agreement.version,
         max_loan_days=config["MAX_LOAN_DAYS"],
         payload=payload or {},
     )
@@ -252,11 +291,19 @@ class Step:
 
 # What each action changes besides the state.
 def _lend(step: Step) -> None:
+    borrower, agreement = step.refs.borrower, step.refs.agreement
+    # The figures statistics need, taken now: they outlive the borrower's identity.
     step.history.loan = Loan(
         device_id=step.device.id,
-        borrower_id=step.refs.borrower.id,
+        borrower_id=borrower.id,
+        borrower_pseudonym=lending.pseudonym(borrower.id),
+        borrower_group=borrower.target_group,
+        borrower_municipality=borrower.municipality,
         location_id=step.device.location_id,
         due_on=step.payload["due_date"],
+        agreement_id=agreement and agreement.id,
+        agreement_sha256=agreement.sha256 if agreement else "",
+        accessories_out=list(step.payload.get("accessories", [])),
     )
     db.session.add(step.history.loan)
 
@@ -271,6 +318,9 @@ def _closer(outcome: str) -> Callable[[Step], None]:
     def close(step: Step) -> None:
         loan = step.current_loan()
         loan.closed_at, loan.outcome = utcnow(), outcome
+        if outcome == "returned":
+            loan.condition_note = step.payload.get("condition_note", "")
+            loan.accessories_back = list(step.payload.get("accessories_back", []))
         step.history.loan = None
 
     return close
@@ -308,7 +358,9 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
     :raises Conflict: another request changed the device first.
     """
     try:
-        refs, history = references(payload, actor), read_history(device)
+        refs = references(payload, actor, device, action)
+        history = read_history(device)
+        payload = with_defaults(action, payload, refs, history)
         facts = facts_for(device, payload, refs, history)
         transition = workflow.decide(facts, action, actor.role)
         source = device.state

@@ -18,6 +18,7 @@ from assettrack.app import create_app
 from assettrack.auth import issue_token
 from assettrack.extensions import db
 from assettrack.models import Borrower
+from assettrack.models import BorrowerIdentity
 from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import User
@@ -156,7 +157,12 @@ class World:
             db.session.add_all([self.workshop, self.digileenplek, self.storage])
             db.session.flush()
             db.session.add(
-                Borrower(code="B-0042", display_name="Lena", organisation_id=lending.id)
+                Borrower(
+                    code="B-0042",
+                    organisation_id=lending.id,
+                    location_id=self.digileenplek.id,
+                    identity=BorrowerIdentity(name="Lena", contact="lena@example.be"),
+                )
             )
             self.org_ids = {
                 "coordinator": coordinator.id,
@@ -240,12 +246,21 @@ class World:
         return self.repair.get(f"/devices/{tag}").get_json()
 
     def lent_device(self) -> dict:
+        """A device lent to B-0042 (Lena), or to a new borrower if she has one.
+
+        The default loan policy allows one open loan per borrower.
+        """
         device = self.ready_device()
+        borrower = "B-0042"
+        if self.desk.get("/loans?open=true").get_json()["total"]:
+            created = self.desk.post("/borrowers", json={"name": "Lener"})
+            assert created.status_code == 201, created.get_json()
+            borrower = created.get_json()["code"]
         self.ok(
             self.desk.act(
                 device["asset_tag"],
                 "lend",
-                {"borrower": "B-0042", "due_date": in_days(30)},
+                {"borrower": borrower, "due_date": in_days(30)},
             )
         )
         return device
@@ -254,6 +269,28 @@ class World:
     def ok(response):
         assert response.status_code == 200, response.get_json()
         return response.get_json()
+
+
+@pytest.fixture
+def other_desk(world) -> Api:
+    """Another digileenplek's desk, with a borrower of its own."""
+    with world.app.app_context():
+        library = Organisation(name="Bibliotheek Ledeberg", kind="lending")
+        db.session.add(library)
+        db.session.flush()
+        db.session.add(
+            Borrower(
+                code="B-0900",
+                organisation_id=library.id,
+                identity=BorrowerIdentity(name="Omar"),
+            )
+        )
+        desk = User(
+            email="balie@ledeberg.example.be", role="desk", organisation_id=library.id
+        )
+        db.session.add(desk)
+        db.session.commit()
+        return Api(world.client, issue_token(desk), desk.id)
 
 
 def in_days(days: int) -> str:

@@ -358,9 +358,9 @@ def test_the_same_certificate_renders_to_the_same_file(key, batch_pdf):
 
 
 def test_a_certificate_renders_on_a_machine_without_dejavu_fonts(key, monkeypatch):
-    from assettrack.certificates import render
+    from assettrack import pdf as documents
 
-    monkeypatch.setattr(render, "_font_files", lambda: None)
+    monkeypatch.setattr(documents, "font_files", lambda: None)
     cert = batch_certificate(devices=3, pending=1)
 
     pdf = render_certificate(cert, key)

@@ -14,8 +14,10 @@ from conftest import in_days
 from assettrack import lifecycle
 from assettrack.extensions import db
 from assettrack.models import Borrower
+from assettrack.models import BorrowerIdentity
 from assettrack.models import Device
 from assettrack.models import Loan
+from assettrack.models import LoanPolicy
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.tagging import find_device
@@ -131,9 +133,15 @@ def borrowers(world) -> list[str]:
         organisation = db.session.get(User, world.desk.user_id).organisation_id
         codes = [f"B-{100 + i}" for i in range(THREADS)]
         db.session.add_all(
-            Borrower(code=c, display_name=f"Lener {c}", organisation_id=organisation)
+            Borrower(
+                code=c,
+                organisation_id=organisation,
+                identity=BorrowerIdentity(name=f"Lener {c}"),
+            )
             for c in codes
         )
+        # Each round's winner borrows again in the next round.
+        db.session.add(LoanPolicy(max_open_loans=ROUNDS))
         db.session.commit()
     return codes
 

@@ -96,14 +96,6 @@ def test_lending_needs_a_due_date_in_the_future(world):
         "desk",
         tag,
         "lend",
-        {"borrower": "B-0042"},
-        fields={"due_date": ["Missing data for required field."]},
-    )
-    invalid(
-        world,
-        "desk",
-        tag,
-        "lend",
         {"borrower": "B-0042", "due_date": "next week"},
         fields={"due_date": ["Not a valid date."]},
     )

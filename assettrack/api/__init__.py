@@ -13,5 +13,6 @@ from assettrack.api import people  # noqa: E402,F401
 from assettrack.api import places  # noqa: E402,F401
 from assettrack.api import quality  # noqa: E402,F401
 from assettrack.api import records  # noqa: E402,F401
+from assettrack.api import reminders  # noqa: E402,F401
 from assettrack.api import scan  # noqa: E402,F401
 from assettrack.api import tags  # noqa: E402,F401

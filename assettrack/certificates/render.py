@@ -38,29 +38,22 @@ import io
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fpdf import FPDF
 from fpdf import FontFace
 from fpdf.enums import XPos
 from fpdf.enums import YPos
 
 from assettrack.certificates.signing import sign
+from assettrack.pdf import Document
 
 PAYLOAD_NAME = "certificate.json"
 SIGNATURE_NAME = "certificate.sig"
 MAX_PAYLOAD_BYTES = 5 * 1024 * 1024  # a 50-device batch is ~60 kB
 TIMEZONE = "Europe/Brussels"
-_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts"),
-)
 QR_QUIET = 4  # modules (ISO/IEC 18004)
 QR_SIDE_MM = 30.0
 
@@ -333,37 +326,12 @@ def qr_matrix(text: str) -> tuple[int, bytes]:
     return image.shape[0], bytes(memoryview(image))
 
 
-@lru_cache(maxsize=1)
-def _font_files() -> tuple[Path, Path] | None:
-    for folder in _FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            return regular, bold
-    return None
-
-
-class _Document(FPDF):
+class _Document(Document):
     """A4 with a footer naming the certificate on every page."""
 
     def __init__(self, texts: Mapping[str, str], number: str) -> None:
-        super().__init__(format="A4")
         self.texts, self.number = texts, number
-        fonts = _font_files()
-        if fonts:  # Debian fonts-dejavu-core: any script in names
-            self.add_font("DejaVu", "", fonts[0])
-            self.add_font("DejaVu", "B", fonts[1])
-            self.family = "DejaVu"
-        else:  # the PDF core font: Latin-1 only, others print as "?"
-            self.family = "Helvetica"
-        self.set_margins(15, 15, 15)
-        self.set_auto_page_break(True, margin=18)
-
-    def t(self, text) -> str:
-        """Text as this document's font can show it."""
-        text = "" if text is None else str(text)
-        if self.family == "Helvetica":
-            return text.encode("latin-1", "replace").decode("latin-1")
-        return text
+        super().__init__(margin=15)
 
     def use(self, size: float, bold: bool = False) -> None:
         self.set_font(self.family, "B" if bold else "", size)

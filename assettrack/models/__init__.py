@@ -10,7 +10,11 @@ from assettrack.models.device import TagReservation
 from assettrack.models.event import WorkflowEvent
 from assettrack.models.job import BackgroundJob
 from assettrack.models.loan import Borrower
+from assettrack.models.loan import BorrowerIdentity
 from assettrack.models.loan import Loan
+from assettrack.models.loan import LoanAgreement
+from assettrack.models.loan import LoanPolicy
+from assettrack.models.loan import Reminder
 from assettrack.models.org import ApiToken
 from assettrack.models.org import Location
 from assettrack.models.org import LocationKind
@@ -26,6 +30,7 @@ __all__ = [
     "ApiToken",
     "BackgroundJob",
     "Borrower",
+    "BorrowerIdentity",
     "Certificate",
     "CertificateCounter",
     "Device",
@@ -36,9 +41,12 @@ __all__ = [
     "Location",
     "LocationKind",
     "Loan",
+    "LoanAgreement",
+    "LoanPolicy",
     "Organisation",
     "OrganisationKind",
     "QcRecord",
+    "Reminder",
     "Role",
     "TagCounter",
     "TagReservation",

@@ -3,6 +3,7 @@
 Pure Python on purpose: it decides, `assettrack.lifecycle` applies.
 """
 
+from assettrack.workflow.facts import BorrowerFacts
 from assettrack.workflow.facts import DeviceFacts
 from assettrack.workflow.facts import DiskFacts
 from assettrack.workflow.facts import Erased
@@ -30,6 +31,7 @@ from assettrack.workflow.transitions import TRANSITIONS
 __all__ = [
     "ACTIONS",
     "BY_ACTION",
+    "BorrowerFacts",
     "DeviceFacts",
     "DiskFacts",
     "Erased",

@@ -65,6 +65,15 @@ class LoanFacts:
 
 
 @dataclass(frozen=True)
+class BorrowerFacts:
+    """What lending needs to know of the borrower a lend names: never who they are."""
+
+    anonymised: bool = False
+    open_loans: int = 0
+    overdue_since: date | None = None  # the due date of their oldest overdue loan
+
+
+@dataclass(frozen=True)
 class DeviceFacts:
     state: State
     today: date
@@ -77,7 +86,11 @@ class DeviceFacts:
     loan: LoanFacts | None = None
     # What the action's payload names, looked up by the service.
     borrower_known: bool = False
+    borrower: BorrowerFacts | None = None
     destination: PlaceFacts | None = None
+    # From the loan policy of the device's lending point and kind.
     max_renewals: int = 2
+    max_open_loans: int = 1
+    agreement_version: int | None = None  # the agreement a lend must have accepted
     max_loan_days: int = 366
     payload: Mapping[str, object] = field(default_factory=dict)

@@ -161,11 +161,45 @@ def at_lending_location(facts: DeviceFacts) -> str | None:
 
 @guard(field="borrower")
 def borrower_known(facts: DeviceFacts) -> str | None:
-    return None if facts.borrower_known else "no such borrower"
+    if not facts.borrower_known:
+        return "no such borrower"
+    if facts.borrower and facts.borrower.anonymised:
+        return "this borrower was anonymised; register them again"
+    return None
+
+
+@guard(field="borrower")
+def borrower_not_overdue(facts: DeviceFacts) -> str | None:
+    since = facts.borrower and facts.borrower.overdue_since
+    if since:
+        return f"has an overdue loan (due {since}); take that device back first"
+    return None
+
+
+@guard(field="borrower")
+def borrower_under_max_loans(facts: DeviceFacts) -> str | None:
+    if facts.borrower and facts.borrower.open_loans >= facts.max_open_loans:
+        return (
+            f"already has {facts.borrower.open_loans} open loan(s), the most"
+            f" this lending point allows ({facts.max_open_loans})"
+        )
+    return None
+
+
+@guard(field="agreement_accepted")
+def agreement_accepted(facts: DeviceFacts) -> str | None:
+    if facts.agreement_version is None or facts.payload.get("agreement_accepted"):
+        return None
+    return (
+        f"the borrower must accept the loan agreement"
+        f" (version {facts.agreement_version})"
+    )
 
 
 def _due_date_problem(facts: DeviceFacts) -> str | None:
-    due: date = facts.payload["due_date"]
+    due: date | None = facts.payload.get("due_date")
+    if due is None:  # no policy gave one: the loan was closed meanwhile
+        return "give a due date"
     if due <= facts.today:
         return "must be in the future"
     if due > facts.today + timedelta(days=facts.max_loan_days):
@@ -180,13 +214,18 @@ def due_date_in_future(facts: DeviceFacts) -> str | None:
 
 @guard(field="due_date")
 def due_date_later_than_current(facts: DeviceFacts) -> str | None:
-    if facts.loan and facts.payload["due_date"] <= facts.loan.due_on:
+    due = facts.payload.get("due_date")
+    if facts.loan and due is not None and due <= facts.loan.due_on:
         return f"must be later than the current due date {facts.loan.due_on}"
     return _due_date_problem(facts)
 
 
 @guard
 def renewals_left(facts: DeviceFacts) -> str | None:
+    """The policy's limit, unless the desk overrides it with a reason."""
+    override = facts.payload.get("override_reason")
+    if isinstance(override, str) and override.strip():
+        return None
     if facts.loan and facts.loan.renewals >= facts.max_renewals:
         return f"renewal limit reached ({facts.max_renewals})"
     return None

@@ -37,7 +37,7 @@ TRANSITIONS = (
     row("submit_qc",      {S.refurbishing},          S.qc,           {REPAIR},                g.wipe_current),
     row("pass_qc",        {S.qc},                    S.ready,        {REPAIR},                g.quality_check_passed),
     row("fail_qc",        {S.qc},                    S.refurbishing, {REPAIR},                g.failed_item_named),
-    row("lend",           {S.ready},                 S.lent,         {DESK},                  g.at_lending_location, g.wipe_current, g.borrower_known, g.due_date_in_future),
+    row("lend",           {S.ready},                 S.lent,         {DESK},                  g.at_lending_location, g.wipe_current, g.borrower_known, g.borrower_not_overdue, g.borrower_under_max_loans, g.agreement_accepted, g.due_date_in_future),
     row("renew",          {S.lent},                  None,           {DESK},                  g.renewals_left, g.due_date_later_than_current),
     row("return",         {S.lent},                  S.returned,     {DESK}),
     row("send_to_repair", _WORKING,                  S.repair,       {REPAIR, DESK, COORD},   g.reason_given),
