@@ -386,6 +386,20 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
     return Performed(event, history)
 
 
+def check(
+    device: Device, action: str, actor: User, payload: dict
+) -> workflow.WorkflowError | None:
+    """Why `action` would be refused now, or None; writes nothing (the desk's scan)."""
+    refs = references(payload, actor, device, action)
+    history = read_history(device)
+    payload = with_defaults(action, payload, refs, history)
+    try:
+        workflow.decide(facts_for(device, payload, refs, history), action, actor.role)
+    except workflow.WorkflowError as exc:
+        return exc
+    return None
+
+
 def commit() -> None:
     """Commit, turning a lost race into `Conflict` (the transaction is rolled back)."""
     try:

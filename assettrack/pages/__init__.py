@@ -15,6 +15,7 @@ bp = Blueprint("pages", __name__)
 
 from assettrack.pages import auth  # noqa: E402  (routes register on bp)
 from assettrack.pages import certificates  # noqa: E402,F401
+from assettrack.pages import desk  # noqa: E402,F401
 from assettrack.pages import devices  # noqa: E402,F401
 from assettrack.pages import donations  # noqa: E402,F401
 from assettrack.pages import erasures  # noqa: E402,F401

@@ -259,6 +259,13 @@ SENTENCES = (
     N_("name at least one failed quality-check item"),
     N_("the device is not at a lending location (%(place)s); transfer it first"),
     N_("no such borrower"),
+    N_("this borrower was anonymised; register them again"),
+    N_("has an overdue loan (due %(date)s); take that device back first"),
+    N_(
+        "already has %(count)s open loan(s), the most this lending point allows"
+        " (%(limit)s)"
+    ),
+    N_("the borrower must accept the loan agreement (version %(version)s)"),
     N_("must be in the future"),
     N_("must be within %(days)s days"),
     N_("must be later than the current due date %(date)s"),

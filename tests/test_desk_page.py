@@ -1,0 +1,185 @@
+"""The lending desk page through the test client: scans are form posts of typed text.
+
+A borrower card, then devices, each answered at once in a colour; one press
+lends them all. A lent device scanned with no borrower is taken back.
+"""
+
+import html
+import io
+import re
+
+import sqlalchemy as sa
+import zxingcpp
+
+from assettrack.extensions import db
+from assettrack.models import Device
+from assettrack.models import Loan
+from assettrack.models import LoanAgreement
+from assettrack.models import LoanPolicy
+from tests.test_scanning import drawn
+from tests.test_scanning import photographed
+
+_FLASH = re.compile(r'<p class="flash (\w+)"[^>]*>(.*?)</p>', re.S)
+
+
+def scan(desk, text: str) -> list[tuple[str, str]]:
+    """Scan `text` and follow to the desk page: its (colour, message) pairs."""
+    page = desk.post("/desk/scan", {"code": text}, follow_redirects=True)
+    assert page.status_code == 200
+    return shown(page)
+
+
+def shown(page) -> list[tuple[str, str]]:
+    return [
+        (c, html.unescape(m)) for c, m in _FLASH.findall(page.get_data(as_text=True))
+    ]
+
+
+def allow_three_loans(world) -> None:
+    with world.app.app_context():
+        db.session.add(LoanPolicy(max_open_loans=3))
+        db.session.commit()
+
+
+def test_a_borrower_card_then_two_devices_then_one_press_lends_both(world, web):
+    allow_three_loans(world)
+    first, second = (world.ready_device()["asset_tag"] for _ in range(2))
+    desk = web.visitor("desk")
+    assert "Scan een leenkaart of een label" in desk.get("/desk").get_data(as_text=True)
+
+    assert scan(desk, "B-0042") == [("ok", "Ontlener B-0042. Scan nu de toestellen.")]
+    assert scan(desk, first) == [("ok", f"{first} kan uitgeleend worden.")]
+    assert scan(desk, second.lower()) == [("ok", f"{second} kan uitgeleend worden.")]
+    assert scan(desk, first) == [("warning", f"{first} zit al in de mand.")]
+
+    page = desk.post(
+        "/desk/lend",
+        {"agreement_accepted": "y", "accessories": ["charger"]},
+        follow_redirects=True,
+    )
+    messages = shown(page)
+    assert [c for c, _m in messages] == ["ok", "ok"]
+    assert messages[0][1].startswith(f"{first} uitgeleend tot ")
+    with world.app.app_context():
+        loans = db.session.scalars(sa.select(Loan).order_by(Loan.id)).all()
+        assert [loan.device.asset_tag for loan in loans] == [first, second]
+        assert [loan.accessories_out for loan in loans] == [["charger"], ["charger"]]
+    assert "Uitlenen aan" not in page.get_data(as_text=True)  # the basket is empty
+
+
+def test_a_device_not_ready_shows_red_with_the_reason_in_dutch(world, web):
+    tag = world.intake()["asset_tag"]
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    [(colour, message)] = scan(desk, tag)
+    assert colour == "error"
+    assert message.startswith(f"{tag}: ")
+    assert "ontvangen" in message  # the device's state, in Dutch
+    assert "Uitlenen aan B-0042" in desk.get("/desk").get_data(as_text=True)
+    assert desk.post("/desk/lend", {}).status_code == 302
+    with world.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Loan.id))) == 0
+
+
+def test_a_device_already_lent_shows_red_to_another_borrower(world, web):
+    tag = world.lent_device()["asset_tag"]
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    [(colour, message)] = scan(desk, tag)
+    assert colour == "error" and "uitgeleend" in message
+
+
+def test_a_return_needs_no_borrower_scan(world, web):
+    tag = world.lent_device()["asset_tag"]
+    desk = web.visitor("desk")
+    assert scan(desk, tag) == [("ok", f"{tag} is uitgeleend: terugnemen?")]
+    page = desk.post("/desk/take-back", {"tag": tag}, follow_redirects=True)
+    assert shown(page) == [("ok", f"{tag} teruggenomen.")]
+    with world.app.app_context():
+        device = db.session.scalar(sa.select(Device).filter_by(asset_tag=tag))
+        assert device.state == "returned"
+
+
+def test_a_device_without_a_borrower_asks_for_the_card_first(world, web):
+    tag = world.ready_device()["asset_tag"]
+    desk = web.visitor("desk")
+    assert scan(desk, tag) == [("warning", "Scan eerst de leenkaart.")]
+
+
+def test_a_scanner_on_the_wrong_keyboard_layout_still_reads_the_card(world, web):
+    desk = web.visitor("desk")
+    # A US scanner on a Belgian AZERTY desk types "B)à" for "B-0" and so on.
+    typed = "".join(
+        {"-": ")", "0": "à", "4": "'", "2": "é"}.get(ch, ch) for ch in "B-0042"
+    )
+    assert scan(desk, typed) == [("ok", "Ontlener B-0042. Scan nu de toestellen.")]
+
+
+def test_only_desk_people_open_the_desk(web):
+    assert web.visitor("repair").get("/desk").status_code == 403
+
+
+def test_a_device_at_the_workshop_shows_red_wrong_location(world, web):
+    tag = world.ready_device(at="workshop")["asset_tag"]
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    [(colour, message)] = scan(desk, tag)
+    assert colour == "error"
+    assert "Werkplaats Gent" in message and "uitleenplek" in message
+
+
+def test_lending_waits_for_the_loan_agreement_when_there_is_one(world, web):
+    tag = world.ready_device()["asset_tag"]
+    with world.app.app_context():
+        db.session.add(
+            LoanAgreement(
+                organisation_id=world.org_ids["desk"], version=1, text="x", sha256="0"
+            )
+        )
+        db.session.commit()
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    assert scan(desk, tag) == [("ok", f"{tag} kan uitgeleend worden.")]
+    [(colour, message)] = shown(desk.post("/desk/lend", {}, follow_redirects=True))
+    assert message == (
+        f"{tag}: de ontlener moet de leenovereenkomst aanvaarden (versie 1)"
+    )
+    assert "Uitlenen aan B-0042" in desk.get("/desk").get_data(as_text=True)
+    page = desk.post("/desk/lend", {"agreement_accepted": "y"}, follow_redirects=True)
+    assert shown(page)[0][0] == "ok"
+
+
+def test_a_phone_photo_of_the_label_is_a_scan(world, web):
+    tag = world.ready_device()["asset_tag"]
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    label = drawn(tag, zxingcpp.BarcodeFormat.Code128, height=150)
+    page = desk.post(
+        "/desk/photo",
+        {"photo": (io.BytesIO(photographed(label, degrees=3)), "label.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert shown(page) == [("ok", f"{tag} kan uitgeleend worden.")]
+    page = desk.post(
+        "/desk/photo",
+        {"photo": (io.BytesIO(b"not a photo"), "label.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert [c for c, _m in shown(page)] == ["error"]
+
+
+def test_each_device_is_lent_on_its_own_and_a_refused_one_stays(world, web):
+    first, second = (world.ready_device()["asset_tag"] for _ in range(2))
+    desk = web.visitor("desk")
+    scan(desk, "B-0042")
+    scan(desk, first)
+    scan(desk, second)
+    # The default policy: one open loan per borrower; the second is refused.
+    page = desk.post("/desk/lend", {}, follow_redirects=True)
+    (lent, lent_text), (refused, why) = shown(page)
+    assert lent == "ok" and lent_text.startswith(f"{first} uitgeleend tot ")
+    assert refused == "error" and why.startswith(f"{second}: heeft al 1 openstaande")
+    body = page.get_data(as_text=True)
+    assert "Uitlenen aan B-0042" in body and second in body
