@@ -20,6 +20,7 @@ from conftest import POSTGRES_URL
 from conftest import REDIS_URL
 from conftest import _empty_postgres
 from conftest import _settings
+from conftest import unavailable
 
 from assettrack import verifying
 from assettrack.app import create_app
@@ -467,7 +468,7 @@ def redis_app(app):
     try:
         connection.ping()
     except redis.RedisError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
     queue = f"assettrack-test-pages-{uuid.uuid4().hex[:8]}"
     other = create_app(
         {
