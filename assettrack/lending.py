@@ -115,14 +115,36 @@ def pseudonym(borrower_id: int) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def borrower_facts(borrower: Borrower, today: date) -> BorrowerFacts:
+def hold(borrower: Borrower) -> None:
+    """Keep other lends to this borrower waiting until this transaction ends.
+
+    Two desks lending two devices to one borrower at the same moment must count
+    each other's loan against the maximum. Writing the borrower's row (to what
+    it is) locks it on PostgreSQL and takes SQLite's one write lock, where a
+    SELECT ... FOR UPDATE would do nothing.
+    """
+    db.session.execute(
+        sa.update(Borrower.__table__)
+        .where(Borrower.__table__.c.id == borrower.id)
+        .values(id=Borrower.__table__.c.id)
+    )
+
+
+def borrower_facts(
+    borrower: Borrower, today: date, in_basket: int = 0
+) -> BorrowerFacts:
     """What eligibility to borrow looks at: anonymised, open and overdue loans."""
     open_loans = sa.select(Loan.due_on).where(
         Loan.borrower_id == borrower.id, Loan.closed_at.is_(None)
     )
     dues = list(db.session.scalars(open_loans))
     overdue = min((due for due in dues if due < today), default=None)
-    return BorrowerFacts(borrower.identity is None, len(dues), overdue)
+    return BorrowerFacts(
+        anonymised=borrower.identity is None,
+        open_loans=len(dues),
+        in_basket=in_basket,
+        overdue_since=overdue,
+    )
 
 
 # --- loan policies ------------------------------------------------------------------

@@ -83,15 +83,28 @@ class References:
 
 
 def references(
-    payload: dict, actor: User, device: Device | None = None, action: str = ""
+    payload: dict,
+    actor: User,
+    device: Device | None = None,
+    action: str = "",
+    *,
+    in_basket: int = 0,
+    writing: bool = False,
 ) -> References:
-    """Look up the payload's borrower and location; a desk finds only its own."""
+    """Look up the payload's borrower and location; a desk finds only its own.
+
+    `writing`: a lend holds the borrower (`lending.hold`) before counting their
+    loans. `in_basket`: devices the desk is about to lend the borrower besides
+    this one, for the desk's scan.
+    """
     borrower = None
     if code := payload.get("borrower"):
         select = sa.select(Borrower).where(Borrower.code == code)
         if actor.role != "admin":
             select = select.where(Borrower.organisation_id == actor.organisation_id)
         borrower = db.session.scalar(select)
+        if borrower and writing and action == "lend":
+            lending.hold(borrower)
     location_id = payload.get("location")
     destination = db.session.get(Location, location_id) if location_id else None
     if device is None or action not in ("lend", "renew"):
@@ -102,7 +115,7 @@ def references(
         agreement = lending.current_agreement(
             device.location and device.location.organisation_id
         )
-    facts = borrower and lending.borrower_facts(borrower, date.today())
+    facts = borrower and lending.borrower_facts(borrower, date.today(), in_basket)
     return References(borrower, destination, policy, agreement, facts)
 
 
@@ -358,7 +371,7 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
     :raises Conflict: another request changed the device first.
     """
     try:
-        refs = references(payload, actor, device, action)
+        refs = references(payload, actor, device, action, writing=True)
         history = read_history(device)
         payload = with_defaults(action, payload, refs, history)
         facts = facts_for(device, payload, refs, history)
@@ -387,10 +400,13 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
 
 
 def check(
-    device: Device, action: str, actor: User, payload: dict
+    device: Device, action: str, actor: User, payload: dict, in_basket: int = 0
 ) -> workflow.WorkflowError | None:
-    """Why `action` would be refused now, or None; writes nothing (the desk's scan)."""
-    refs = references(payload, actor, device, action)
+    """Why `action` would be refused now, or None; writes nothing (the desk's scan).
+
+    `in_basket`: devices already in the desk's basket for the same borrower.
+    """
+    refs = references(payload, actor, device, action, in_basket=in_basket)
     history = read_history(device)
     payload = with_defaults(action, payload, refs, history)
     try:

@@ -40,6 +40,7 @@ def test_a_desk_scans_a_card_and_two_devices_and_lends_them(world, web, browser)
     assert browser.messages() == [f"{second} kan uitgeleend worden."]
     assert "Uitlenen aan B-0042" in browser.text()
 
+    browser.field("lader", within="Toebehoren").click()
     browser.field("De ontlener aanvaardt de leenovereenkomst").click()
     browser.press("Deze toestellen uitlenen")
     messages = browser.messages()
@@ -51,5 +52,16 @@ def test_a_desk_scans_a_card_and_two_devices_and_lends_them(world, web, browser)
 
     scan(browser, first)  # no borrower now: a return
     assert browser.messages() == [f"{first} is uitgeleend: terugnemen?"]
+    # The charger went out with it: ticked; the volunteer notes a scratch.
+    assert browser.field("lader", within="Mee teruggebracht").is_selected()
+    browser.type("Staat (niet verplicht)", "kras op het deksel")
     browser.press(f"{first} terugnemen")
     assert browser.messages() == [f"{first} teruggenomen."]
+    assert browser.driver.switch_to.active_element.get_attribute("id") == "code"
+    with world.app.app_context():
+        loan = db.session.scalar(sa.select(Loan).order_by(Loan.id).limit(1))
+        assert (loan.outcome, loan.accessories_back, loan.condition_note) == (
+            "returned",
+            ["charger"],
+            "kras op het deksel",
+        )

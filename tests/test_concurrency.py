@@ -170,6 +170,38 @@ def test_eight_desks_lending_one_device_at_once_lend_it_once(world, borrowers):
             ]
 
 
+def test_desks_lending_different_devices_to_one_borrower_at_once_lend_one(world):
+    """The policy allows one open loan: eight devices at once still make one loan."""
+    for _ in range(ROUNDS):
+        tags = [world.ready_device()["asset_tag"] for _ in range(THREADS)]
+        borrower = world.desk.post("/borrowers", json={"name": "Lener"}).get_json()
+        answers = race(
+            world.app,
+            [
+                (
+                    world.desk.headers,
+                    f"/api/v1/devices/{tag}/actions/lend",
+                    {"borrower": borrower["code"], "due_date": in_days(14)},
+                )
+                for tag in tags
+            ],
+        )
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [200] + [422] * (THREADS - 1), statuses
+        for answer in answers:
+            if answer.status_code == 422:  # refused, saying why: the loan just made
+                [why] = answer.get_json()["error"]["details"]["fields"]["borrower"]
+                assert why.startswith("already has 1 open loan(s)"), why
+        with world.app.app_context():
+            loans = db.session.scalars(
+                sa.select(Loan).join(Borrower).where(Borrower.code == borrower["code"])
+            ).all()
+        winner = next(a for a in answers if a.status_code == 200).get_json()
+        assert [loan.device.asset_tag for loan in loans] == [winner["asset_tag"]]
+        lent = [device_record(world.app, tag)[0] for tag in tags]
+        assert sorted(lent) == ["lent"] + ["ready"] * (THREADS - 1)
+
+
 def test_eight_repair_partners_starting_one_wipe_at_once_start_it_once(world):
     for _ in range(ROUNDS):
         tag = world.intake()["asset_tag"]

@@ -429,6 +429,12 @@ def test_the_eligibility_guards_read_only_their_facts():
     busy = replace(facts, borrower=BorrowerFacts(open_loans=2), max_open_loans=3)
     assert g.borrower_under_max_loans(busy) is None
     assert g.borrower_under_max_loans(replace(busy, max_open_loans=2))
+    # The desk's basket counts: one open loan and one in the basket fill two.
+    basket = replace(busy, borrower=BorrowerFacts(open_loans=1, in_basket=1))
+    assert "and 1 in the basket" in g.borrower_under_max_loans(
+        replace(basket, max_open_loans=2)
+    )
+    assert g.borrower_under_max_loans(basket) is None
     assert g.agreement_accepted(replace(facts, agreement_version=3))
     assert (
         g.agreement_accepted(

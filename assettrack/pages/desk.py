@@ -6,6 +6,8 @@ borrower now. The workflow decides (`lifecycle.check`), never this view. A lent
 device scanned with no borrower is offered for return.
 """
 
+from datetime import date
+
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -19,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from assettrack import lending
 from assettrack import lifecycle
+from assettrack import reminders
 from assettrack.pages import bp
 from assettrack.pages import wording
 from assettrack.pages.auth import me
@@ -45,6 +48,15 @@ ACCESSORIES = {
 }
 
 
+# The reminder stages (reminders.STAGES), as the call list names them.
+STAGE_NAMES = {
+    "before_due": _l("3 days before"),
+    "due": _l("on the due date"),
+    "overdue_7": _l("7 days late"),
+    "overdue_14": _l("14 days late"),
+}
+
+
 def _basket() -> dict:
     return session.get("desk") or {"borrower": None, "lend": [], "take_back": []}
 
@@ -64,7 +76,45 @@ def _borrower(text: str):
 @bp.get("/desk")
 @role_required(*DESK_ROLES)
 def desk():
-    return render_template("desk/desk.html", basket=_basket(), accessories=ACCESSORIES)
+    basket = _basket()
+    return render_template(
+        "desk/desk.html",
+        basket=basket,
+        coming_back=[_coming_back(tag) for tag in basket["take_back"]],
+        accessories=ACCESSORIES,
+    )
+
+
+def _coming_back(tag: str) -> dict:
+    """A lent device on the desk: what went out with it, and whether it may stay."""
+    device = find_device(tag)
+    loan = device and lifecycle.open_loan(device)
+    return {
+        "tag": tag,
+        "due_on": loan and format_date(loan.due_on, "long"),
+        "accessories_out": loan.accessories_out if loan else [],
+        "renewable": loan is not None
+        and lifecycle.check(device, "renew", me(), {}) is None,
+    }
+
+
+@bp.get("/desk/calls")
+@role_required(*DESK_ROLES)
+def desk_calls():
+    """Whom to call: the overdue loans of the desk's lending point."""
+    calls = [
+        {
+            **call,
+            "due": format_date(call["due_on"], "long"),
+            "sent": [
+                STAGE_NAMES.get(r.stage, r.stage)
+                for r in call["reminders"]
+                if r.status == "sent"
+            ],
+        }
+        for call in reminders.call_list(me(), date.today())
+    ]
+    return render_template("desk/calls.html", calls=calls)
 
 
 @bp.post("/desk/scan")
@@ -116,19 +166,28 @@ def _scanned(text: str, basket: dict) -> None:
     tag = device.asset_tag
     if tag in basket["lend"] or tag in basket["take_back"]:
         flash(_("%(tag)s is already in the basket.", tag=tag), AMBER)
-    elif basket["borrower"] is None and device.state == "lent":
+    elif device.state == "lent" and _lent_to(device, basket["borrower"]):
         basket["take_back"].append(tag)
         flash(_("%(tag)s is lent out: take it back?", tag=tag), GREEN)
     elif basket["borrower"] is None:
         flash(_("Scan the borrower card first."), AMBER)
     else:
         payload = {"borrower": basket["borrower"], "agreement_accepted": True}
-        if refusal := lifecycle.check(device, "lend", me(), payload):
+        in_basket = len(basket["lend"])
+        if refusal := lifecycle.check(device, "lend", me(), payload, in_basket):
             for reason in wording.why_not("lend", refusal):
                 flash(f"{tag}: {reason}", RED)
         else:
             basket["lend"].append(tag)
             flash(_("%(tag)s can be lent.", tag=tag), GREEN)
+
+
+def _lent_to(device, borrower_code: str | None) -> bool:
+    """Offer a lent device for return: with no card scanned, or to its borrower."""
+    if borrower_code is None:
+        return True
+    loan = lifecycle.open_loan(device)
+    return loan is not None and loan.borrower.code == borrower_code
 
 
 @bp.post("/desk/lend")
@@ -171,9 +230,32 @@ def desk_take_back():
     basket = _basket()
     tag = request.form.get("tag", "")
     if tag in basket["take_back"]:
-        payload = {"condition_note": request.form.get("condition_note", "")[:500]}
+        payload = {
+            "condition_note": request.form.get("condition_note", "").strip()[:500],
+            "accessories_back": [
+                a
+                for a in request.form.getlist("accessories_back")
+                if a in lending.ACCESSORIES
+            ],
+        }
         if _act(tag, "return", payload):
             flash(_("%(tag)s taken back.", tag=tag), GREEN)
+        basket["take_back"].remove(tag)
+        _keep(basket)
+    return redirect(url_for("pages.desk"))
+
+
+@bp.post("/desk/renew")
+@role_required(*DESK_ROLES)
+def desk_renew():
+    """Let the borrower keep a scanned lent device longer, as the policy allows."""
+    basket = _basket()
+    tag = request.form.get("tag", "")
+    if tag in basket["take_back"]:
+        if _act(tag, "renew", {}):
+            loan = lifecycle.open_loan(find_device(tag))
+            when = format_date(loan.due_on, "long")
+            flash(_("%(tag)s renewed until %(date)s.", tag=tag, date=when), GREEN)
         basket["take_back"].remove(tag)
         _keep(basket)
     return redirect(url_for("pages.desk"))

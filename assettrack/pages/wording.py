@@ -265,6 +265,10 @@ SENTENCES = (
         "already has %(count)s open loan(s), the most this lending point allows"
         " (%(limit)s)"
     ),
+    N_(
+        "with %(count)s open loan(s) and %(basket)s in the basket, the borrower has"
+        " the most this lending point allows (%(limit)s)"
+    ),
     N_("the borrower must accept the loan agreement (version %(version)s)"),
     N_("must be in the future"),
     N_("must be within %(days)s days"),

@@ -70,6 +70,7 @@ class BorrowerFacts:
 
     anonymised: bool = False
     open_loans: int = 0
+    in_basket: int = 0  # devices the desk is about to lend them along with this one
     overdue_since: date | None = None  # the due date of their oldest overdue loan
 
 

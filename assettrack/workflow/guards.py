@@ -178,12 +178,19 @@ def borrower_not_overdue(facts: DeviceFacts) -> str | None:
 
 @guard(field="borrower")
 def borrower_under_max_loans(facts: DeviceFacts) -> str | None:
-    if facts.borrower and facts.borrower.open_loans >= facts.max_open_loans:
+    borrower = facts.borrower
+    if not borrower or borrower.open_loans + borrower.in_basket < facts.max_open_loans:
+        return None
+    if borrower.in_basket:
         return (
-            f"already has {facts.borrower.open_loans} open loan(s), the most"
-            f" this lending point allows ({facts.max_open_loans})"
+            f"with {borrower.open_loans} open loan(s) and {borrower.in_basket} in the"
+            f" basket, the borrower has the most this lending point allows"
+            f" ({facts.max_open_loans})"
         )
-    return None
+    return (
+        f"already has {borrower.open_loans} open loan(s), the most"
+        f" this lending point allows ({facts.max_open_loans})"
+    )
 
 
 @guard(field="agreement_accepted")
