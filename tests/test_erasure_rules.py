@@ -26,9 +26,7 @@ def wipe(media, technique, **kw):
     return classify(ErasureRecord(media=media, technique=technique, **kw))
 
 
-@pytest.mark.parametrize(
-    ("media", "technique"), list(RULES), ids=lambda v: str(v)
-)
+@pytest.mark.parametrize(("media", "technique"), list(RULES), ids=lambda v: str(v))
 def test_every_table_row_is_what_a_clean_wipe_reaches(media, technique):
     result = wipe(media, technique)
     assert result.level == RULES[media, technique].level

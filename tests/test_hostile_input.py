@@ -262,13 +262,19 @@ TARGETS = {
     "loan-agreements": Target(
         "coordinator",
         lambda b: "/loan-agreements",
-        lambda b: {"organisation": b.org_ids["desk"], "text": "Ik zorg goed voor het toestel."},
+        lambda b: {
+            "organisation": b.org_ids["desk"],
+            "text": "Ik zorg goed voor het toestel.",
+        },
         LoanAgreementSchema,
     ),
     "return": Target(
         "desk",
         lambda b: f"/devices/{b.lent_tag}/actions/return",
-        lambda b: {"condition_note": "kras op het scherm", "accessories_back": ["charger"]},
+        lambda b: {
+            "condition_note": "kras op het scherm",
+            "accessories_back": ["charger"],
+        },
         ReturnSchema,
         success=200,
     ),

@@ -563,7 +563,8 @@ DEVICE_REFUSALS = [
         "finish_wipe",
         State.wiping,
         {"disks": (disk("hdd H1", 4, "purge", needs="destroy"),)},
-        FINISH + "hdd H1: hdd needs destroy, best this cycle: purge (ata_sanitize_block)",
+        FINISH
+        + "hdd H1: hdd needs destroy, best this cycle: purge (ata_sanitize_block)",
         id="finish_wipe-policy-needs-destruction",
     ),
     pytest.param(

@@ -80,9 +80,7 @@ class LoanPolicy(db.Model):
     __table_args__ = (sa.UniqueConstraint("location_id", "device_kind"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    location_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("locations.id")
-    )
+    location_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("locations.id"))
     device_kind: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     loan_days: so.Mapped[int] = so.mapped_column(default=91)
     renewal_days: so.Mapped[int] = so.mapped_column(default=91)
