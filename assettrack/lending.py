@@ -181,6 +181,46 @@ def policy_for(location_id: int | None, kind: str | None) -> Policy:
     )
 
 
+def policies() -> list[LoanPolicy]:
+    """Every policy row, defaults (no place, no kind) first."""
+    return db.session.scalars(
+        sa.select(LoanPolicy).order_by(
+            LoanPolicy.location_id.is_not(None),
+            LoanPolicy.location_id,
+            LoanPolicy.device_kind.is_not(None),
+            LoanPolicy.device_kind,
+        )
+    ).all()
+
+
+def set_policy(data: dict) -> LoanPolicy:
+    """Create or change the policy of one place and kind (either may be "all")."""
+    location_id, kind = data["location_id"], data["device_kind"]
+    if location_id is not None:
+        place = db.session.get(Location, location_id)
+        if place is None or place.kind != "lending":
+            raise Refusal("location", "no such lending point")
+    row = db.session.scalar(
+        sa.select(LoanPolicy).where(
+            LoanPolicy.location_id.is_(None)
+            if location_id is None
+            else LoanPolicy.location_id == location_id,
+            LoanPolicy.device_kind.is_(None)
+            if kind is None
+            else LoanPolicy.device_kind == kind,
+        )
+    ) or LoanPolicy(location_id=location_id, device_kind=kind)
+    for name in ("loan_days", "renewal_days", "max_renewals", "max_open_loans"):
+        setattr(row, name, data[name])
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Refusal("location", "written twice at once; try again", 409) from exc
+    return row
+
+
 # --- agreements ---------------------------------------------------------------------
 
 

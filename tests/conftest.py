@@ -118,6 +118,11 @@ class Api:
             f"/api/v1{path}", headers=self.headers, json=json, **kwargs
         )
 
+    def put(self, path: str, json=None, **kwargs):
+        return self.client.put(
+            f"/api/v1{path}", headers=self.headers, json=json, **kwargs
+        )
+
     def act(self, tag: str, action: str, payload: dict | None = None):
         return self.post(f"/devices/{tag}/actions/{action}", json=payload or {})
 

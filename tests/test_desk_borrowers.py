@@ -125,22 +125,55 @@ def test_the_due_date_comes_from_the_loan_policy_when_none_is_given(world):
     tag = world.ready_device()["asset_tag"]
     device = accepted(world, "desk", tag, "lend", {"borrower": "B-0042"}, to="lent")
     assert device["current_loan"]["due_on"] == in_days(91)
-    with world.app.app_context():
-        db.session.add(
-            LoanPolicy(
-                location_id=world.location_ids["digileenplek"],
-                device_kind="laptop",
-                loan_days=28,
-                renewal_days=14,
-            )
-        )
-        db.session.commit()
+    laptops_here = {
+        "location": world.location_ids["digileenplek"],
+        "device_kind": "laptop",
+        "loan_days": 28,
+        "renewal_days": 14,
+        "max_renewals": 2,
+        "max_open_loans": 1,
+    }
+    assert world.desk.put("/loan-policies", json=laptops_here).status_code == 403
+    answer = world.coordinator.put("/loan-policies", json=laptops_here)
+    assert answer.status_code == 200, answer.get_json()
     register(world)
     other = world.ready_device()["asset_tag"]
     device = accepted(world, "desk", other, "lend", {"borrower": "B-0043"}, to="lent")
     assert device["current_loan"]["due_on"] == in_days(28)
     device = accepted(world, "desk", other, "renew", {}, to="lent")
     assert device["current_loan"]["due_on"] == in_days(42)
+
+
+def test_a_coordinator_sets_the_loan_policies_and_bad_ones_change_nothing(world):
+    everywhere = {
+        "loan_days": 60,
+        "renewal_days": 30,
+        "max_renewals": 1,
+        "max_open_loans": 2,
+    }
+    assert world.coordinator.put("/loan-policies", json=everywhere).status_code == 200
+    changed = world.coordinator.put(
+        "/loan-policies", json={**everywhere, "max_open_loans": 3}
+    )
+    assert changed.get_json()["max_open_loans"] == 3
+    listed = world.desk.get("/loan-policies").get_json()
+    assert [(p["location"], p["device_kind"]) for p in listed["items"]] == [
+        (None, None)
+    ]  # changed in place, not a second default
+    assert listed["default"]["loan_days"] == 91  # what applies with no row at all
+
+    for wrong, field in [
+        ({**everywhere, "loan_days": 0}, "loan_days"),
+        ({**everywhere, "device_kind": "phone"}, "device_kind"),
+        ({**everywhere, "location": 9999}, "location"),
+        ({**everywhere, "location": world.location_ids["workshop"]}, "location"),
+        ({"loan_days": 30}, "max_open_loans"),
+    ]:
+        answer = world.coordinator.put("/loan-policies", json=wrong)
+        assert answer.status_code == 422, answer.get_json()
+        assert field in answer.get_json()["error"]["details"]["fields"], wrong
+    after = world.desk.get("/loan-policies").get_json()["items"]
+    assert [(p["loan_days"], p["max_open_loans"]) for p in after] == [(60, 3)]
 
 
 def test_a_loan_keeps_figures_for_statistics_but_no_person(world):

@@ -37,6 +37,7 @@ from assettrack.schemas.labels import JobSchema
 from assettrack.schemas.labels import LabelSheetSchema
 from assettrack.schemas.people import BorrowerSchema
 from assettrack.schemas.people import LoanAgreementSchema
+from assettrack.schemas.people import LoanPolicySchema
 from assettrack.schemas.places import DonationSchema
 from assettrack.schemas.places import LocationSchema
 from assettrack.schemas.quality import QcSchema
@@ -167,7 +168,7 @@ class Bench(World):
 
 @dataclass(frozen=True)
 class Target:
-    """One POST endpoint: who may use it, where it is, a body it accepts, its schema."""
+    """One endpoint taking a body: who may use it, where, a body it accepts, its schema."""
 
     role: str
     path: Callable[[Bench], str]
@@ -176,6 +177,7 @@ class Target:
     success: int = 201
     shown: type[Schema] | None = None  # the answer's schema, when not `schema`
     multipart: bool = False  # takes multipart/form-data too (the same fields)
+    method: str = "POST"
 
 
 TARGETS = {
@@ -268,6 +270,21 @@ TARGETS = {
         },
         LoanAgreementSchema,
     ),
+    "loan-policies": Target(
+        "coordinator",
+        lambda b: "/loan-policies",
+        lambda b: {
+            "location": b.location_ids["digileenplek"],
+            "device_kind": "laptop",
+            "loan_days": 28,
+            "renewal_days": 14,
+            "max_renewals": 1,
+            "max_open_loans": 2,
+        },
+        LoanPolicySchema,
+        success=200,
+        method="PUT",
+    ),
     "return": Target(
         "desk",
         lambda b: f"/devices/{b.lent_tag}/actions/return",
@@ -308,11 +325,13 @@ def bench(app, client) -> Bench:
 
 
 def poster(bench: Bench, target: Target, **request):
-    """A function that sends one POST to `target` as the person allowed to use it."""
+    """A function that sends one request to `target` as the person allowed to use it."""
     person = getattr(bench, target.role)
     headers = {**person.headers, **request.pop("headers", {})}
     path = "/api/v1" + target.path(bench)
-    return partial(bench.client.post, path, headers=headers, **request)
+    return partial(
+        bench.client.open, path, method=target.method, headers=headers, **request
+    )
 
 
 def with_field(body: dict, key: str, value) -> dict:

@@ -17,6 +17,8 @@ from assettrack.schemas.common import page_of
 from assettrack.schemas.people import BorrowerQuery
 from assettrack.schemas.people import BorrowerSchema
 from assettrack.schemas.people import LoanAgreementSchema
+from assettrack.schemas.people import LoanPolicyListSchema
+from assettrack.schemas.people import LoanPolicySchema
 from assettrack.schemas.people import LoanQuery
 from assettrack.schemas.people import LoanSchema
 
@@ -94,3 +96,20 @@ def list_agreements(args):
 @responds(agreement_schema, 201)
 def write_agreement(data):
     return lending.write_agreement(data, current_user())
+
+
+@bp.get("/loan-policies")
+@requires("desk", "coordinator")
+@responds(LoanPolicyListSchema())
+def list_policies():
+    """The loan policies; the most specific row that fits a device applies."""
+    return {"items": lending.policies(), "default": lending.DEFAULT_POLICY}
+
+
+@bp.put("/loan-policies")
+@requires("coordinator")
+@body(LoanPolicySchema())
+@responds(LoanPolicySchema())
+def set_policy(data):
+    """Set how long and how often one place (or all) lends one kind (or all)."""
+    return lending.set_policy(data)

@@ -9,6 +9,7 @@ from assettrack.lending import TARGET_GROUPS
 from assettrack.schemas.common import Id
 from assettrack.schemas.common import PageQuery
 from assettrack.schemas.common import Text
+from assettrack.schemas.devices import DEVICE_KINDS
 
 
 class BorrowerSchema(Schema):
@@ -92,3 +93,26 @@ class LoanAgreementSchema(Schema):
     text = Text(required=True, min_length=1, max_length=50_000)
     sha256 = fields.String(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+
+
+class LoanPolicySchema(Schema):
+    """How long and how often a device may be lent: per lending point and kind.
+
+    No location: every lending point; no kind: every kind. The most specific row
+    that fits a device applies.
+    """
+
+    id = fields.Integer(dump_only=True)
+    location = Id(attribute="location_id", allow_none=True, load_default=None)
+    device_kind = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(DEVICE_KINDS)
+    )
+    loan_days = fields.Integer(required=True, validate=validate.Range(1, 366))
+    renewal_days = fields.Integer(required=True, validate=validate.Range(1, 366))
+    max_renewals = fields.Integer(required=True, validate=validate.Range(0, 20))
+    max_open_loans = fields.Integer(required=True, validate=validate.Range(1, 20))
+
+
+class LoanPolicyListSchema(Schema):
+    items = fields.List(fields.Nested(LoanPolicySchema))
+    default = fields.Nested(LoanPolicySchema, metadata={"description": "with no row"})
