@@ -84,10 +84,13 @@ class Plan:
                 "WHERE d.state = 'lent' AND l.renewals < :most ORDER BY d.id",
                 most=MAX_RENEWALS,
             )
+            # A lending point lends a borrower one device at a time by default
+            # (loan policies): only borrowers without an open loan, each once.
             own_borrowers = (
                 "SELECT b.code FROM borrowers b "
                 "JOIN locations l ON l.organisation_id = b.organisation_id "
-                "WHERE l.id = :desk ORDER BY b.id"
+                "WHERE l.id = :desk AND NOT EXISTS (SELECT 1 FROM loans o "
+                "WHERE o.borrower_id = b.id AND o.closed_at IS NULL) ORDER BY b.id"
             )
             self.borrowers = {d: column(own_borrowers, desk=d) for d in self.desks}
         engine.dispose()
@@ -147,11 +150,16 @@ class Plan:
                 desk_token(desk),
             )
         tag, desk = self.to_lend.pop()
+        free = self.borrowers[desk]
+        if not free:
+            raise RuntimeError(
+                f"no borrower without a loan left at desk {desk}; reseed"
+            )
         return (
             tag,
             action,
             {
-                "borrower": rng.choice(self.borrowers[desk]),
+                "borrower": free.pop(rng.randrange(len(free))),
                 "due_date": (self.today + timedelta(days=30)).isoformat(),
             },
             desk_token(desk),
@@ -383,12 +391,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    target = f"sqlite:///{DEFAULT_SQLITE}" if args.db == "sqlite" else args.db
-    url = sqlalchemy_url(target)
-    if args.reseed or not seeded(url):
-        print(f"seeding {target} (bench/seed.py) ...", flush=True)
-        seed = [sys.executable, str(BENCH / "seed.py"), target, "--replace"]
-        subprocess.run(seed, check=True)  # noqa: S603 (our own argv)
+    target, url = database(args.db, args.reseed)
     plan = Plan(url, args.rounds + args.warmup, args.seed)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
     server = Server(target, args.workers, args.threads)
@@ -399,25 +402,58 @@ def main() -> int:
         args.load = (load_before, os.getloadavg()[0])
     finally:
         server.stop()
-    label = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    label = database_label(url)
     results, passed = report(label, plan, args, timings)
-    out = BENCH / "results" / f"latest-{label.lower()}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "database": label,
-                "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "args": vars(args),
-                "devices": plan.devices,
-                "events": plan.events,
-                "results": results,
-                "passed": passed,
-            },
-            indent=2,
-        )
+    save(
+        f"latest-{label.lower()}.json",
+        {
+            "database": label,
+            "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "args": vars(args),
+            "devices": plan.devices,
+            "events": plan.events,
+            "results": results,
+            "passed": passed,
+        },
     )
     return 0 if passed else 1
+
+
+def database(db: str, reseed: bool) -> tuple[str, str]:
+    """(target as given to seed.py, SQLAlchemy URL) of --db; seeded when empty."""
+    target = f"sqlite:///{DEFAULT_SQLITE}" if db == "sqlite" else db
+    url = sqlalchemy_url(target)
+    if reseed or not seeded(url):
+        print(f"seeding {target} (bench/seed.py) ...", flush=True)
+        seed = [sys.executable, str(BENCH / "seed.py"), target, "--replace"]
+        subprocess.run(seed, check=True)  # noqa: S603 (our own argv)
+    return target, url
+
+
+def database_label(url: str) -> str:
+    return "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+
+
+def save(name: str, figures: dict) -> None:
+    """Write a run's figures to bench/results/<name>."""
+    out = BENCH / "results" / name
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2))
+
+
+def exit_with(main) -> None:
+    """Run `main` and exit 0 pass, 1 a target missed, 2 an error."""
+    try:
+        sys.exit(main())
+    except (
+        RuntimeError,
+        subprocess.CalledProcessError,
+        requests.RequestException,
+    ) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit("interrupted; gunicorn stopped")
 
 
 def seeded(url: str) -> bool:
@@ -432,14 +468,4 @@ def seeded(url: str) -> bool:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (
-        RuntimeError,
-        subprocess.CalledProcessError,
-        requests.RequestException,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit("interrupted; gunicorn stopped")
+    exit_with(main)

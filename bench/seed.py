@@ -16,6 +16,7 @@ The same --seed and --today give the same rows.
 """
 
 import argparse
+import hashlib
 import json
 import random
 import sys
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from assettrack.app import create_app  # noqa: E402
 from assettrack.auth import hash_token  # noqa: E402
 from assettrack.extensions import db  # noqa: E402
+from assettrack.lending import TARGET_GROUPS  # noqa: E402
 from assettrack.workflow import INTAKE  # noqa: E402
 from assettrack.workflow import checklist  # noqa: E402
 from assettrack.workflow import erasure  # noqa: E402
@@ -54,6 +56,21 @@ TOKENS = {
 def desk_token(location_id: int) -> str:
     """The token of the desk at digileenplek `location_id`."""
     return f"bench-desk-{location_id}-token"
+
+
+# The password of every desk user (desk1@bench.example ...), for the desk page
+# (bench/desk.py logs in with it). The others have none: they only use the API.
+DESK_PASSWORD = "bench-desk-password"  # noqa: S105 (a benchmark database only)
+
+
+def desk_password_hash() -> str:
+    """werkzeug's scrypt hash of DESK_PASSWORD with a fixed salt: computed once,
+    the same on every seed, so the same --seed still gives the same rows."""
+    salt, (n, r, p) = "bench-desk-salt", (2**15, 8, 1)
+    digest = hashlib.scrypt(
+        DESK_PASSWORD.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r
+    )
+    return f"scrypt:{n}:{r}:{p}${salt}${digest.hex()}"
 
 
 TAG_PREFIX = "DB"
@@ -171,22 +188,25 @@ class World:
         self.workshop_index = {loc: i for i, loc in enumerate(self.workshops)}
 
         users = self.rows["users"]
-        users.append((1, "admin@bench.example", "admin", 1, True, created))
-        users.append((2, "coordinator@bench.example", "coordinator", 1, True, created))
+        users.append((1, "admin@bench.example", "admin", 1, True, created, None))
+        users.append(
+            (2, "coordinator@bench.example", "coordinator", 1, True, created, None)
+        )
         self.coordinator = 2
         self.repair_users = [len(users) + i + 1 for i in range(n_workshops)]
         users += [
-            (u, f"repair{i + 1}@bench.example", "repair", o, True, created)
+            (u, f"repair{i + 1}@bench.example", "repair", o, True, created, None)
             for i, (u, o) in enumerate(
                 zip(self.repair_users, self.workshop_orgs, strict=True)
             )
         ]
         self.desk_users = {}
+        password = desk_password_hash()
         for i, (loc, org) in enumerate(
             zip(self.digileenplekken, self.desk_orgs, strict=True)
         ):
             email = f"desk{i + 1}@bench.example"
-            users.append((len(users) + 1, email, "desk", org, True, created))
+            users.append((len(users) + 1, email, "desk", org, True, created, password))
             self.desk_users[loc] = len(users)
         tokens = [
             (1, TOKENS["admin"]),
@@ -198,17 +218,26 @@ class World:
             (i + 1, user, hash_token(token), created, None)
             for i, (user, token) in enumerate(tokens)
         ]
+        # The card number and statistics apart from the name (borrower_identities).
         self.rows["borrowers"] = [
             (
                 i * BORROWERS_PER_DESK + b + 1,
                 f"B-{i * BORROWERS_PER_DESK + b + 1:06d}",
                 org,
-                f"Lener {i * BORROWERS_PER_DESK + b + 1}",
-                "",
+                loc,
+                TARGET_GROUPS[b % len(TARGET_GROUPS)],
+                PLACES[i % len(PLACES)][0],
+                PLACES[i % len(PLACES)][1],
+                "eid",
                 created,
             )
-            for i, org in enumerate(self.desk_orgs)
+            for i, (org, loc) in enumerate(
+                zip(self.desk_orgs, self.digileenplekken, strict=True)
+            )
             for b in range(BORROWERS_PER_DESK)
+        ]
+        self.rows["borrower_identities"] = [
+            (row[0], f"Lener {row[0]}", "", "nl") for row in self.rows["borrowers"]
         ]
         self.borrower_code = {row[0]: row[1] for row in self.rows["borrowers"]}
         self.desk_index = {loc: i for i, loc in enumerate(self.digileenplekken)}
@@ -741,9 +770,11 @@ def _by_time(item):
 COLUMNS = {
     "organisations": "id, name, kind, created_at",
     "locations": "id, name, kind, municipality, postcode, organisation_id",
-    "users": "id, email, role, organisation_id, active, created_at",
+    "users": "id, email, role, organisation_id, active, created_at, password_hash",
     "api_tokens": "id, user_id, token_hash, created_at, revoked_at",
-    "borrowers": "id, code, organisation_id, display_name, contact, created_at",
+    "borrowers": "id, code, organisation_id, location_id, target_group, "
+    "municipality, postcode, id_document, created_at",
+    "borrower_identities": "borrower_id, name, contact, language",
     "donations": "id, donor_id, received_on, notes, created_at",
     "tag_counters": "prefix, last_number",
     "devices": "id, asset_tag, kind, make, model, serial, specs, state, location_id, "
@@ -761,7 +792,7 @@ COLUMNS = {
     "created_at, template, lendability, lendability_reasons, rules_version",
 }
 ORDER = list(COLUMNS)  # parents before children
-SERIAL = [t for t in ORDER if t != "tag_counters"]
+SERIAL = [t for t in ORDER if t not in ("tag_counters", "borrower_identities")]
 
 
 def sqlalchemy_url(target: str) -> str:
