@@ -46,6 +46,18 @@ def from_environment(instance_path: str) -> dict:
         or str(Path(instance_path) / "certificate-signing-key.pem"),
         # Public /verify requests per client address and minute (0: no limit).
         "VERIFY_RATE_LIMIT": int(os.environ.get("ASSETTRACK_VERIFY_RATE_LIMIT", 30)),
+        # The device agent: how often it reports, how long a code lives, and
+        # requests per minute (enrolment per address, reports per device).
+        "AGENT_REPORT_INTERVAL_S": int(
+            os.environ.get("ASSETTRACK_AGENT_REPORT_INTERVAL_S", 3600)
+        ),
+        "AGENT_CODE_DAYS": int(os.environ.get("ASSETTRACK_AGENT_CODE_DAYS", 7)),
+        "AGENT_ENROLL_RATE_LIMIT": int(
+            os.environ.get("ASSETTRACK_AGENT_ENROLL_RATE_LIMIT", 10)
+        ),
+        "AGENT_REPORT_RATE_LIMIT": int(
+            os.environ.get("ASSETTRACK_AGENT_REPORT_RATE_LIMIT", 60)
+        ),
         # Requests larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("ASSETTRACK_MAX_BODY", 1_048_576)),
         "MAX_LOAN_DAYS": int(os.environ.get("ASSETTRACK_MAX_LOAN_DAYS", 366)),

@@ -54,11 +54,15 @@ def wait_needed(bucket: str, limit_setting: str) -> float:
     `limit_setting` names the config key holding the requests per minute (0: off).
     For pages, which answer a 429 page of their own.
     """
+    return wait_for(bucket, request.remote_addr or "unknown", limit_setting)
+
+
+def wait_for(bucket: str, key: str, limit_setting: str) -> float:
+    """Like `wait_needed`, counting per `key` (a device, say) instead of address."""
     limit = current_app.config.get(limit_setting) or 0
     if limit <= 0:
         return 0.0
-    client = request.remote_addr or "unknown"
-    return _limiter(current_app).allow(bucket, client, limit, time.monotonic())
+    return _limiter(current_app).allow(bucket, key, limit, time.monotonic())
 
 
 def rate_limited(bucket: str, limit_setting: str):

@@ -7,6 +7,7 @@ schema always comes from the Alembic migrations, as in production.
 
 import os
 import shutil
+import threading
 from datetime import date
 from datetime import timedelta
 
@@ -96,6 +97,36 @@ def app(database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def redis_app(app):
+    """The same database, with jobs going to the real Redis on a queue of its own.
+
+    Jobs wait there until a test runs a worker (`flask worker --burst`).
+    """
+    import redis
+
+    from assettrack import jobs
+
+    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except redis.RedisError as exc:
+        unavailable(f"no Redis at {REDIS_URL}: {exc}")
+    queued = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SQLALCHEMY_DATABASE_URI")},
+            "REDIS_URL": REDIS_URL,
+            "RQ_QUEUE": f"assettrack-test-{os.getpid()}-{threading.get_ident()}",
+        }
+    )
+    jobs.queue(queued).empty()
+    yield queued
+    jobs.queue(queued).empty()
+    with queued.app_context():
+        db.engine.dispose()
+    connection.close()
 
 
 @pytest.fixture

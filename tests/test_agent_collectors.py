@@ -359,6 +359,7 @@ def test_the_agent_imports_nothing_from_the_service():
     """Installed alone on a laptop: no Flask, nothing of assettrack outside agents."""
     code = (
         "import sys, assettrack.agents.__main__, assettrack.agents.report\n"
+        "import assettrack.agents.health, assettrack.agents.ranking\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy'}\n"
         "       or (m.startswith('assettrack.') and not m.startswith('assettrack.agents'))]\n"
         "print(bad)"

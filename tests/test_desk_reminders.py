@@ -233,35 +233,6 @@ def test_anonymised_loans_get_no_reminders(app, smtp, krook):
     assert smtp.inbox.messages == []
 
 
-@pytest.fixture
-def redis_app(app):
-    """The same database, with jobs going to the real Redis on a queue of its own."""
-    import redis
-
-    from assettrack.app import create_app
-    from tests.conftest import REDIS_URL
-    from tests.conftest import unavailable
-
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.RedisError as exc:
-        unavailable(f"no Redis at {REDIS_URL}: {exc}")
-    queued = create_app(
-        {
-            **{k: app.config[k] for k in ("TESTING", "SQLALCHEMY_DATABASE_URI")},
-            "REDIS_URL": REDIS_URL,
-            "RQ_QUEUE": f"assettrack-test-reminders-{threading.get_ident()}",
-        }
-    )
-    jobs.queue(queued).empty()
-    yield queued
-    jobs.queue(queued).empty()
-    with queued.app_context():
-        db.engine.dispose()
-    connection.close()
-
-
 @pytest.mark.redis
 def test_cron_queues_the_reminders_and_a_worker_sends_them(redis_app, smtp, krook):
     loan = krook.loan(krook.borrower("B-1", "an@example.be"), days(-7))

@@ -4,7 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from assettrack.api import certificates  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import agent  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import certificates  # noqa: E402,F401
 from assettrack.api import devices  # noqa: E402,F401
 from assettrack.api import health  # noqa: E402,F401
 from assettrack.api import labels  # noqa: E402,F401

@@ -65,15 +65,22 @@ def optional_json_object() -> dict:
     return json_object() if _has_body() else {}
 
 
-def body(schema: Schema):
-    """Load the JSON body with `schema` and pass it to the view as `data`."""
+def body(schema: Schema, keep_raw: bool = False, optional: bool = False):
+    """Load the JSON body with `schema` and pass it to the view as `data`.
+
+    `keep_raw`: pass the document as sent too, as `raw` (to store it verbatim).
+    `optional`: no body at all reads as `{}` (every field has a default).
+    """
 
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            return view(*args, data=schema.load(json_object()), **kwargs)
+            document = optional_json_object() if optional else json_object()
+            if keep_raw:
+                kwargs["raw"] = document
+            return view(*args, data=schema.load(document), **kwargs)
 
-        _spec(wrapper).update(_spec(view), body=schema)
+        _spec(wrapper).update(_spec(view), body=schema, body_optional=optional)
         return wrapper
 
     return decorate

@@ -68,7 +68,10 @@ def _operation(view, methods_rule) -> dict:
         }
     if "body" in declared:
         multipart = operation.get("requestBody", {}).get("content", {})
-        operation["requestBody"] = {"required": True, **_json(declared["body"])}
+        operation["requestBody"] = {
+            "required": not declared.get("body_optional"),
+            **_json(declared["body"]),
+        }
         if multipart:  # the same fields as a form, with the file beside them
             form = multipart["multipart/form-data"]["schema"]
             form.pop("required")

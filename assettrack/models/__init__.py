@@ -1,5 +1,9 @@
 """The data model. Import models from here."""
 
+from assettrack.models.agent import AgentToken
+from assettrack.models.agent import EnrollmentCode
+from assettrack.models.agent import HealthReport
+from assettrack.models.agent import RepairRank
 from assettrack.models.certificate import Certificate
 from assettrack.models.certificate import CertificateCounter
 from assettrack.models.device import Device
@@ -27,6 +31,7 @@ from assettrack.models.records import ErasureRecord
 from assettrack.models.records import QcRecord
 
 __all__ = [
+    "AgentToken",
     "ApiToken",
     "BackgroundJob",
     "Borrower",
@@ -36,8 +41,10 @@ __all__ = [
     "Device",
     "Disk",
     "Donation",
+    "EnrollmentCode",
     "ErasureLog",
     "ErasureRecord",
+    "HealthReport",
     "Location",
     "LocationKind",
     "Loan",
@@ -47,6 +54,7 @@ __all__ = [
     "OrganisationKind",
     "QcRecord",
     "Reminder",
+    "RepairRank",
     "Role",
     "TagCounter",
     "TagReservation",
