@@ -13,7 +13,8 @@ from assettrack.extensions import login_manager
 
 bp = Blueprint("pages", __name__)
 
-from assettrack.pages import auth  # noqa: E402  (routes register on bp)
+from assettrack.pages import agent  # noqa: E402,F401  (routes register on bp)
+from assettrack.pages import auth  # noqa: E402
 from assettrack.pages import certificates  # noqa: E402,F401
 from assettrack.pages import desk  # noqa: E402,F401
 from assettrack.pages import devices  # noqa: E402,F401
@@ -23,6 +24,7 @@ from assettrack.pages import errors  # noqa: E402,F401
 from assettrack.pages import home  # noqa: E402,F401
 from assettrack.pages import jobs  # noqa: E402,F401
 from assettrack.pages import quality  # noqa: E402,F401
+from assettrack.pages import repair_queue  # noqa: E402,F401
 from assettrack.pages import verify  # noqa: E402,F401
 from assettrack.pages import wording  # noqa: E402
 
