@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 		|| echo "chromium or chromedriver missing and not root: browser tests will be skipped (sudo apt-get install chromium chromium-driver)"
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test,agent]'
+	$(VENV)/bin/pip install --quiet -e '.[service,test,agent]'
 	touch $@
 
 install: $(VENV)/.installed
