@@ -7,6 +7,7 @@ otherwise the PDF core font, which shows only Latin-1 (others print as "?").
 from functools import lru_cache
 from pathlib import Path
 
+import zxingcpp
 from fpdf import FPDF
 
 _FONT_DIRS = (
@@ -46,3 +47,42 @@ class Document(FPDF):
         if self.family == "Helvetica":
             return text.encode("latin-1", "replace").decode("latin-1")
         return text
+
+
+QR_QUIET = 4  # modules (ISO/IEC 18004)
+
+
+def qr_matrix(text: str) -> tuple[int, bytes]:
+    """QR modules (side, rows of 0 = dark, 255 = light) from zxing-cpp's writer,
+    level M: a short URL or command stays a small symbol with big modules."""
+    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    image = code.to_image(scale=1, add_quiet_zones=False)
+    return image.shape[0], bytes(memoryview(image))
+
+
+def draw_qr(pdf: FPDF, text: str, x: float, y: float, side_mm: float) -> None:
+    """`text` as a QR code of vector squares (sharp on any printer), quiet zone
+    included, `side_mm` wide with its top left corner at (x, y)."""
+    side, modules = qr_matrix(text)
+    module = side_mm / (side + 2 * QR_QUIET)
+    pdf.set_fill_color(255)
+    pdf.rect(x, y, side_mm, side_mm, style="F")
+    pdf.set_fill_color(0)
+    origin = QR_QUIET * module
+    for row in range(side):
+        line = modules[row * side : (row + 1) * side]
+        col = 0
+        while col < side:
+            if line[col] == 0:
+                start = col
+                while col < side and line[col] == 0:
+                    col += 1
+                pdf.rect(
+                    x + origin + start * module,
+                    y + origin + row * module,
+                    (col - start) * module,
+                    module,
+                    style="F",
+                )
+            else:
+                col += 1

@@ -7,6 +7,7 @@ with reports built from the recorded machines by the agent's own collectors.
 from datetime import datetime
 from datetime import timedelta
 
+import pypdfium2
 import pytest
 import sqlalchemy as sa
 
@@ -14,6 +15,7 @@ from assettrack.extensions import db
 from assettrack.models import EnrollmentCode
 from assettrack.models import HealthReport
 from assettrack.models.types import utcnow
+from scanner.decode import decode
 from tests.agent_data import fresh
 from tests.agent_data import recorded_report
 from tests.agent_data import with_disks
@@ -291,3 +293,46 @@ def test_a_device_reporting_too_often_is_told_when_to_come_back(world):
     assert limited.get_json()["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) >= 1
     assert other.send(fresh(report)).status_code == 201  # per device
+
+
+# --- the enrolment sheet printed for a batch -------------------------------------------
+
+
+def test_a_batch_gets_a_printed_sheet_of_codes_whose_qr_codes_enrol(world):
+    batch = world.repair.post(
+        "/donations", json={"donor": "Bedrijf X", "received_on": "2026-11-20"}
+    ).get_json()
+    devices = [world.intake(donation=batch["id"]) for _ in range(3)]
+    answer = world.repair.post(
+        "/agent/enrollment-sheets", json={"donation": batch["id"], "language": "en"}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.mimetype == "application/pdf"
+    page = pypdfium2.PdfDocument(answer.data)[0]
+    shown = page.get_textpage().get_text_range()
+    assert "Enrol the agent" in shown
+    commands = [c.text for c in decode(page.render(scale=300 / 72).to_pil())]
+    assert len(commands) == 3
+    for device, line in zip(devices, sorted(commands), strict=True):
+        words = line.split()
+        assert words[:2] == ["assettrack-agent", "enroll"]
+        tag, code = words[words.index("--tag") + 1], words[words.index("--code") + 1]
+        assert tag == device["asset_tag"] and code in shown
+        assert enroll(world, tag, code).status_code == 201
+
+
+def test_a_sheet_names_its_devices_once_and_only_the_bench_prints_it(world):
+    tag = world.intake()["asset_tag"]
+    for wrong in [
+        {},
+        {"tags": [tag], "donation": 1},
+        {"tags": [tag], "valid_days": 60},
+    ]:
+        answer = world.repair.post("/agent/enrollment-sheets", json=wrong)
+        assert answer.status_code == 422, wrong
+    missing = world.repair.post(
+        "/agent/enrollment-sheets", json={"tags": ["DB-000999X"]}
+    )
+    assert missing.status_code == 404
+    desk = world.desk.post("/agent/enrollment-sheets", json={"tags": [tag]})
+    assert desk.status_code == 403

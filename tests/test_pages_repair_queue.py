@@ -6,6 +6,8 @@ Through the test client, in Dutch: what a volunteer at the workbench reads.
 import html
 import re
 
+import pypdfium2
+
 from tests.agent_data import recorded_report
 from tests.test_agent_service import Agent
 from tests.test_agent_service import enrolled
@@ -72,3 +74,18 @@ def test_a_desk_sees_no_health_section_and_may_not_enrol(world, web):
     desk = web.visitor("desk")
     assert "Gezondheid" not in text_of(desk.get(f"/devices/{tag}"))
     assert desk.post(f"/devices/{tag}/agent-code").status_code == 403
+
+
+def test_a_batch_page_prints_the_agent_codes_for_its_devices(world, web):
+    batch = world.repair.post(
+        "/donations", json={"donor": "Bedrijf X", "received_on": "2026-11-20"}
+    ).get_json()
+    tags = [world.intake(donation=batch["id"])["asset_tag"] for _ in range(2)]
+    bench = web.visitor("repair")
+    page = bench.get(f"/donations/{batch['id']}").get_data(as_text=True)
+    assert "Inschrijvingscodes voor de agent van deze partij (pdf)" in page
+    pdf = bench.post(f"/donations/{batch['id']}/agent-sheet")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = pypdfium2.PdfDocument(pdf.data)[0].get_textpage().get_text_range()
+    assert "Agent inschrijven" in text and all(tag in text for tag in tags)
+    assert bench.post("/donations/9999/agent-sheet").status_code == 404

@@ -1,5 +1,7 @@
 """The device agent's endpoints (API.md, "Device agent"), and issuing its codes."""
 
+import sqlalchemy as sa
+from flask import Response
 from flask import current_app
 from flask import request
 from werkzeug.exceptions import TooManyRequests
@@ -7,6 +9,7 @@ from werkzeug.exceptions import TooManyRequests
 from assettrack.agents.server import enrolment
 from assettrack.agents.server import ingest
 from assettrack.agents.server import repair_queue
+from assettrack.agents.server import sheet
 from assettrack.api import bp
 from assettrack.api.io import body
 from assettrack.api.io import paginate
@@ -15,12 +18,15 @@ from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
 from assettrack.devices import device_or_404
+from assettrack.errors import ApiError
 from assettrack.extensions import db
+from assettrack.models import Device
 from assettrack.ratelimit import rate_limited
 from assettrack.ratelimit import wait_for
 from assettrack.schemas.agent import EnrolledSchema
 from assettrack.schemas.agent import EnrollmentCodeRequestSchema
 from assettrack.schemas.agent import EnrollmentCodeSchema
+from assettrack.schemas.agent import EnrollmentSheetSchema
 from assettrack.schemas.agent import EnrollSchema
 from assettrack.schemas.agent import RepairQueueItemSchema
 from assettrack.schemas.agent import RepairQueueQuery
@@ -50,6 +56,39 @@ def issue_enrollment_code(tag, data):
         "command": f"assettrack-agent enroll --server {server}"
         f" --tag {device.asset_tag} --code {code}",
     }
+
+
+@bp.post("/agent/enrollment-sheets")
+@requires("repair", "coordinator")
+@body(EnrollmentSheetSchema())
+def enrollment_sheet(data):
+    """A PDF with a new enrolment code and its QR code per device of a batch.
+
+    Rendered now and never stored: the codes exist in plain text only in it.
+    """
+    devices = sheet_devices(data)
+    server = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    pdf = sheet.for_devices(
+        devices, current_user(), server, data["valid_days"], data["language"]
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="agent-codes.pdf"'},
+    )
+
+
+def sheet_devices(data: dict) -> list:
+    if "donation" in data:
+        devices = db.session.scalars(
+            sa.select(Device)
+            .where(Device.donation_id == data["donation"])
+            .order_by(Device.id)
+        ).all()
+        if not devices:
+            raise ApiError(404, "no such donation, or no device in it")
+        return list(devices)
+    return [device_or_404(tag) for tag in data["tags"]]
 
 
 @bp.delete("/devices/<tag>/agent")

@@ -41,7 +41,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
-import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fpdf import FontFace
 from fpdf.enums import XPos
@@ -49,12 +48,12 @@ from fpdf.enums import YPos
 
 from assettrack.certificates.signing import sign
 from assettrack.pdf import Document
+from assettrack.pdf import draw_qr
 
 PAYLOAD_NAME = "certificate.json"
 SIGNATURE_NAME = "certificate.sig"
 MAX_PAYLOAD_BYTES = 5 * 1024 * 1024  # a 50-device batch is ~60 kB
 TIMEZONE = "Europe/Brussels"
-QR_QUIET = 4  # modules (ISO/IEC 18004)
 QR_SIDE_MM = 30.0
 
 # All text on the certificate, per language: the lead moves these into the
@@ -318,14 +317,6 @@ def verify_url(base_url: str, number: str) -> str:
     return f"{base_url.rstrip('/')}/verify/{number}"
 
 
-def qr_matrix(text: str) -> tuple[int, bytes]:
-    """QR modules (side, rows of 0 = dark, 255 = light) from zxing-cpp's writer,
-    level M: a verify URL stays a small symbol with big modules on paper."""
-    code = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = code.to_image(scale=1, add_quiet_zones=False)
-    return image.shape[0], bytes(memoryview(image))
-
-
 class _Document(Document):
     """A4 with a footer naming the certificate on every page."""
 
@@ -413,39 +404,12 @@ def _device_line(texts: Mapping[str, str], device: Mapping) -> str:
     return "  ·  ".join(str(p) for p in (device.get("tag"), what, serial) if p)
 
 
-def _draw_qr(pdf: _Document, url: str, x: float, y: float) -> None:
-    """The verify URL as vector squares: sharp on any printer."""
-    side, modules = qr_matrix(url)
-    module = QR_SIDE_MM / (side + 2 * QR_QUIET)
-    pdf.set_fill_color(255)
-    pdf.rect(x, y, QR_SIDE_MM, QR_SIDE_MM, style="F")
-    pdf.set_fill_color(0)
-    origin = QR_QUIET * module
-    for row in range(side):
-        line = modules[row * side : (row + 1) * side]
-        col = 0
-        while col < side:
-            if line[col] == 0:
-                start = col
-                while col < side and line[col] == 0:
-                    col += 1
-                pdf.rect(
-                    x + origin + start * module,
-                    y + origin + row * module,
-                    (col - start) * module,
-                    module,
-                    style="F",
-                )
-            else:
-                col += 1
-
-
 def _header(pdf: _Document, texts: Mapping[str, str], cert: Mapping) -> None:
     url = cert.get("verify_url") or ""
     top = pdf.get_y()
     text_width = pdf.epw - QR_SIDE_MM - 5
     if url:
-        _draw_qr(pdf, url, pdf.l_margin + pdf.epw - QR_SIDE_MM, top)
+        draw_qr(pdf, url, pdf.l_margin + pdf.epw - QR_SIDE_MM, top, QR_SIDE_MM)
         pdf.set_xy(pdf.l_margin + pdf.epw - QR_SIDE_MM - 10, top + QR_SIDE_MM)
         pdf.use(6)
         pdf.multi_cell(

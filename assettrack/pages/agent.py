@@ -6,6 +6,8 @@ command it shows on the device; the code is shown once (only its hash is kept).
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from flask import Response
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -16,7 +18,9 @@ from flask_babel import gettext as _
 
 from assettrack.agents.server import enrolment
 from assettrack.agents.server import repair_queue
+from assettrack.agents.server import sheet
 from assettrack.extensions import db
+from assettrack.i18n import current_language
 from assettrack.models import Device
 from assettrack.models import HealthReport
 from assettrack.models import RepairRank
@@ -84,3 +88,26 @@ def agent_revoke(tag: str):
     else:
         flash(_("This device has no agent to stop."), "warning")
     return redirect(url_for("pages.device", tag=device.asset_tag))
+
+
+@bp.post("/donations/<int:donation_id>/agent-sheet")
+@role_required(*BENCH)
+def agent_sheet(donation_id: int):
+    """New enrolment codes for the batch's devices, printed one row each."""
+    devices = db.session.scalars(
+        sa.select(Device).where(Device.donation_id == donation_id).order_by(Device.id)
+    ).all()
+    if not devices:
+        abort(404)
+    pdf = sheet.for_devices(
+        list(devices),
+        me(),
+        request.host_url.rstrip("/"),
+        sheet.SHEET_DAYS,
+        current_language(),
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="agent-codes.pdf"'},
+    )

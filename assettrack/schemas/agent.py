@@ -14,6 +14,7 @@ from marshmallow import validate
 from marshmallow import validates_schema
 
 from assettrack.agents.fields import REASONS
+from assettrack.schemas.common import Id
 from assettrack.schemas.common import PageQuery
 from assettrack.schemas.common import Text
 
@@ -205,6 +206,24 @@ class EnrollmentCodeRequestSchema(Schema):
         validate=validate.Range(1, 30),
         metadata={"description": "how long the code works (default 7 days)"},
     )
+
+
+class EnrollmentSheetSchema(Schema):
+    """Exactly one of `tags` or `donation` says which devices get a code."""
+
+    tags = fields.List(Text(max_length=40), validate=validate.Length(1, 500))
+    donation = Id()
+    valid_days = fields.Integer(
+        strict=True, load_default=30, validate=validate.Range(1, 30)
+    )
+    language = fields.String(
+        load_default="nl", validate=validate.OneOf(["nl", "en", "fr"])
+    )
+
+    @validates_schema
+    def _one_source(self, data, **kwargs):
+        if ("tags" in data) == ("donation" in data):
+            raise ValidationError("give exactly one of tags or donation", "_schema")
 
 
 class EnrollmentCodeSchema(Schema):

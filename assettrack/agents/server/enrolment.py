@@ -38,29 +38,39 @@ def issue_code(
     device: Device, user: User, days: int | None = None
 ) -> tuple[str, datetime]:
     """A new code for `device` (valid `days`); its earlier unused codes stop."""
+    [(code, expires_at)] = issue_codes([device], user, days)
+    return code, expires_at
+
+
+def issue_codes(
+    devices: list[Device], user: User, days: int | None = None
+) -> list[tuple[str, datetime]]:
+    """A new code per device, in one commit; their earlier unused codes stop."""
     now = utcnow()
+    expires_at = now + timedelta(days=days or current_app.config["AGENT_CODE_DAYS"])
     db.session.execute(
         sa.update(EnrollmentCode)
         .where(
-            EnrollmentCode.device_id == device.id,
+            EnrollmentCode.device_id.in_([device.id for device in devices]),
             EnrollmentCode.used_at.is_(None),
             EnrollmentCode.expires_at > now,
         )
         .values(expires_at=now)
     )
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    days = days or current_app.config["AGENT_CODE_DAYS"]
-    expires_at = now + timedelta(days=days)
-    db.session.add(
-        EnrollmentCode(
-            device_id=device.id,
-            code_hash=hash_token(raw),
-            expires_at=expires_at,
-            created_by=user.id,
+    issued = []
+    for device in devices:
+        raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        db.session.add(
+            EnrollmentCode(
+                device_id=device.id,
+                code_hash=hash_token(raw),
+                expires_at=expires_at,
+                created_by=user.id,
+            )
         )
-    )
+        issued.append((f"{raw[:4]}-{raw[4:]}", expires_at))
     db.session.commit()
-    return f"{raw[:4]}-{raw[4:]}", expires_at
+    return issued
 
 
 def enroll(asset_tag: str, code: str) -> tuple[Device, str]:
