@@ -19,6 +19,7 @@ from datetime import timedelta
 import click
 import sqlalchemy as sa
 
+from assettrack import demo_agents
 from assettrack import erasures
 from assettrack import intake
 from assettrack import lending
@@ -284,6 +285,7 @@ def _summary() -> str:
     return (
         f"Devices per state: {per_state} (total {sum(counts.values())}).\n"
         f"People: {people}.\n"
+        f"{demo_agents.summary()}\n"
         f"Web pages: log in as any of them with the password {DEMO_PASSWORD}.\n"
         f"Get an API token: {TOKEN_HINT}"
     )
@@ -304,6 +306,7 @@ class _Loader:
         batches = [batch for batch, count in self.donations for _ in range(count)]
         for story, batch in zip(stories, batches, strict=True):
             getattr(self, f"_story_{story.value}")(batch)
+        demo_agents.enrol_and_report(self.rng, self.partners)
 
     # People, places, borrowers and batches: one transaction.
     def _people_and_places(self) -> None:

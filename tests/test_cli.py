@@ -5,15 +5,19 @@ from itertools import groupby
 import pytest
 import sqlalchemy as sa
 
+from assettrack.demo import DEMO_PASSWORD
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Device
+from assettrack.models import HealthReport
 from assettrack.models import Loan
+from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.workflow import State
 from assettrack.workflow import replay
+from tests.browser import Visitor
 
 
 def flask(runner, *args: str):
@@ -159,7 +163,15 @@ def test_a_token_for_an_unknown_email_is_refused(runner):
 def _totals() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (Device, WorkflowEvent, Loan, Borrower, User, Organisation)
+        for model in (
+            Device,
+            WorkflowEvent,
+            Loan,
+            Borrower,
+            User,
+            Organisation,
+            HealthReport,
+        )
     }
 
 
@@ -208,3 +220,47 @@ def test_demo_loads_every_state_with_histories_that_replay_and_loads_once(
     assert "nothing changed" in again.output
     with app.app_context():
         assert _totals() == before
+
+
+def test_demo_repair_queue_shows_every_category_and_each_partner_its_own(
+    app, runner, client
+):
+    assert flask(runner, "demo").exit_code == 0
+    token = token_for(runner, "coordinator@digibank.example")
+    queue = client.get("/api/v1/repair-queue?per_page=500", headers=bearer(token))
+    assert queue.status_code == 200, queue.get_json()
+    items = queue.get_json()["items"]
+    assert {item["category"] for item in items} == {
+        "quick_win",
+        "repair",
+        "parts_donor",
+        "healthy",
+    }
+    assert {"ERASURE_INVALID", "RTC_SUSPECT"} <= {
+        reason for item in items for reason in item["reasons"]
+    }
+    with app.app_context():
+        workshops = dict(
+            db.session.execute(
+                sa.select(Location.id, Location.organisation_id).where(
+                    Location.kind == "workshop"
+                )
+            ).all()
+        )
+    assert {item["location"] for item in items} <= workshops.keys()
+
+    for key in ("gent", "aalst"):
+        partner = person(app, f"repair.{key}@digibank.example")
+        bench = Visitor(app.test_client())
+        assert bench.login(partner.email, DEMO_PASSWORD).status_code == 302
+        page = bench.get("/repair-queue").get_data(as_text=True)
+        own = {
+            item["asset_tag"]
+            for item in items
+            if workshops[item["location"]] == partner.organisation_id
+        }
+        assert own, f"no demo device reports at repair.{key}"
+        assert all(tag in page for tag in own)
+        assert not any(
+            item["asset_tag"] in page for item in items if item["asset_tag"] not in own
+        )
