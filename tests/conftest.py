@@ -130,6 +130,20 @@ def redis_app(app):
 
 
 @pytest.fixture
+def smtp(app):
+    """A real SMTP server on loopback that the app's reminders are sent to."""
+    from tests.desk_data import SmtpServer
+
+    with SmtpServer() as server:
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=server.port,
+            MAIL_FROM="uitleen@krook.example.be",
+        )
+        yield server
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

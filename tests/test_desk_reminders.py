@@ -28,17 +28,6 @@ def days(n: int) -> date:
 
 
 @pytest.fixture
-def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=server.port,
-            MAIL_FROM="uitleen@krook.example.be",
-        )
-        yield server
-
-
-@pytest.fixture
 def krook(app):
     return Desk(app, "Bibliotheek De Krook", "De Krook")
 

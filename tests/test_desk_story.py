@@ -9,29 +9,16 @@ figures stay. The parts each have their own tests; this one checks they fit.
 from datetime import date
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Loan
 from assettrack.models import WorkflowEvent
-from tests.desk_data import SmtpServer
 from tests.test_desk_page import scan
 from tests.test_desk_page import shown
 
 NAME = "Samira El Amrani"
-
-
-@pytest.fixture
-def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=server.port,
-            MAIL_FROM="uitleen@krook.example.be",
-        )
-        yield server
 
 
 def test_register_lend_two_renew_remind_return_and_forget(world, web, runner, smtp):

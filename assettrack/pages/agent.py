@@ -29,8 +29,7 @@ from assettrack.pages import findings
 from assettrack.pages.auth import may
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
-from assettrack.tagging import TagError
-from assettrack.tagging import find_device
+from assettrack.pages.devices import device_or_404
 
 BENCH = ("repair", "coordinator")
 
@@ -52,19 +51,11 @@ def health_panel(device: Device) -> HealthPanel | None:
     )
 
 
-def _device_or_404(tag: str) -> Device:
-    try:
-        device = find_device(tag)
-    except TagError:
-        device = None
-    return device or abort(404)
-
-
 @bp.post("/devices/<tag>/agent-code")
 @role_required(*BENCH)
 def agent_code(tag: str):
     """A new enrolment code, shown once, with the command to type on the device."""
-    device = _device_or_404(tag)
+    device = device_or_404(tag)
     code, expires_at = enrolment.issue_code(device, me())
     server = request.host_url.rstrip("/")
     return render_template(
@@ -80,7 +71,7 @@ def agent_code(tag: str):
 @bp.post("/devices/<tag>/agent-revoke")
 @role_required(*BENCH)
 def agent_revoke(tag: str):
-    device = _device_or_404(tag)
+    device = device_or_404(tag)
     revoked = enrolment.revoke_tokens(device)
     db.session.commit()
     if revoked:

@@ -30,7 +30,7 @@ from assettrack.pages import wording
 from assettrack.pages.auth import may
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
-from assettrack.pages.devices import _device_or_404
+from assettrack.pages.devices import device_or_404
 from assettrack.pages.donations import _donation_or_404
 from assettrack.pages.forms import CertificateForm
 from assettrack.problems import Refusal
@@ -112,7 +112,7 @@ def _pdf_or_job(statement: certifying.Statement, back: str):
 @role_required(*ISSUERS)
 def device_certificate(tag: str):
     """The device's certificate in the chosen language (?language=nl|en|fr)."""
-    device = _device_or_404(tag)
+    device = device_or_404(tag)
     statement = certifying.device_statement(device, _language())
     return _pdf_or_job(statement, url_for("pages.device", tag=device.asset_tag))
 

@@ -39,7 +39,7 @@ from assettrack.timeline import timeline
 from assettrack.workflow import checklist
 
 
-def _device_or_404(tag: str) -> Device:
+def device_or_404(tag: str) -> Device:
     try:
         device = find_device(tag)
     except TagError:
@@ -59,7 +59,7 @@ def _fill_choices(form, device: Device) -> None:
 @bp.get("/devices/<tag>")
 @login_required
 def device(tag: str):
-    device = _device_or_404(tag)
+    device = device_or_404(tag)
     if tag != device.asset_tag:  # typed or scanned another way: one address
         return redirect(url_for("pages.device", tag=device.asset_tag))
     history = lifecycle.read_history(device)
@@ -85,7 +85,7 @@ def device(tag: str):
 @login_required
 def act(tag: str, action: str):
     """Perform one action; whatever the answer, back to the device's page."""
-    device = _device_or_404(tag)
+    device = device_or_404(tag)
     if action not in workflow.BY_ACTION:
         abort(404)
     form = action_form(action)
@@ -117,5 +117,5 @@ def act(tag: str, action: str):
 @login_required
 def device_label(tag: str):
     """The device's label for a 62 mm roll printer."""
-    png = labelling.device_label(_device_or_404(tag), "62mm")
+    png = labelling.device_label(device_or_404(tag), "62mm")
     return Response(png, mimetype="image/png")

@@ -28,7 +28,7 @@ from assettrack.pages import bp
 from assettrack.pages import wording
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
-from assettrack.pages.devices import _device_or_404 as device_or_404
+from assettrack.pages.devices import device_or_404
 from assettrack.pages.forms import show_refusal
 from assettrack.pages.repair_forms import LOG_MAX_BYTES
 from assettrack.pages.repair_forms import TOOLS
