@@ -46,6 +46,8 @@ def from_environment(instance_path: str) -> dict:
         or str(Path(instance_path) / "certificate-signing-key.pem"),
         # Public /verify requests per client address and minute (0: no limit).
         "VERIFY_RATE_LIMIT": int(os.environ.get("ASSETTRACK_VERIFY_RATE_LIMIT", 30)),
+        # Page logins (tried passwords) per client address and minute (0: no limit).
+        "LOGIN_RATE_LIMIT": int(os.environ.get("ASSETTRACK_LOGIN_RATE_LIMIT", 10)),
         # The device agent: how often it reports, how long a code lives, and
         # requests per minute (enrolment per address, reports per device).
         "AGENT_REPORT_INTERVAL_S": int(

@@ -73,6 +73,18 @@ def test_a_wrong_email_or_password_is_refused_saying_so(
     assert visitor.get("/").status_code == 302  # still not logged in
 
 
+def test_guessing_passwords_from_one_address_is_slowed_down(web, app):
+    app.config["LOGIN_RATE_LIMIT"] = 3
+    visitor = web.visitor()
+    tries = [visitor.login("repair@example.be", "guess") for _ in range(3)]
+    assert [t.status_code for t in tries] == [401, 401, 401]
+    refused = visitor.login("repair@example.be")  # even the right one, for now
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert "Te veel pogingen." in text(refused)
+    assert visitor.get("/").status_code == 302  # not logged in
+
+
 def test_a_person_without_a_page_password_or_deactivated_cannot_log_in(web, app):
     with app.app_context():
         db.session.add(User(email="token-only@example.be", role="repair"))

@@ -29,6 +29,7 @@ from assettrack.extensions import db
 from assettrack.models import User
 from assettrack.pages import bp
 from assettrack.pages.forms import LoginForm
+from assettrack.ratelimit import wait_needed
 
 ADMIN = "admin"
 # Checked when no such person exists, so a wrong e-mail address takes as long
@@ -103,6 +104,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = LoginForm()
+    if request.method == "POST" and (wait := wait_needed("login", "LOGIN_RATE_LIMIT")):
+        # Passwords are not guessed from one address faster than this.
+        flash(
+            _(
+                "Too many attempts. Try again in %(seconds)s seconds.",
+                seconds=int(wait) + 1,
+            ),
+            "error",
+        )
+        headers = {"Retry-After": str(int(wait) + 1)}
+        return render_template("auth/login.html", form=form), 429, headers
     if form.validate_on_submit():
         user = _person(form.email.data)
         if user and user.check_password(form.password.data) and user.is_active:
