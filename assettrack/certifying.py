@@ -500,6 +500,11 @@ def issue(statement: Statement, issued_by: int | None, base_url: str) -> Certifi
         )
         db.session.add(certificate)
         db.session.commit()
+    except sa.exc.IntegrityError:  # issued by another request since: that one
+        db.session.rollback()
+        if found := current(statement):
+            return found
+        raise
     except BaseException:
         db.session.rollback()
         raise

@@ -614,6 +614,28 @@ def test_numbers_are_handed_out_once_even_when_asked_at_the_same_moment(app):
         assert certifying.allocate_number(2027) == make_number(2027, 1)
 
 
+def test_six_people_asking_for_one_certificate_at_once_get_the_same_one(world):
+    device = world.intake()
+    wipe(world, device)
+    path = f"/api/v1/devices/{device['asset_tag']}/certificate.pdf"
+    barrier, answers = threading.Barrier(6), []
+
+    def ask():
+        client = world.app.test_client()
+        barrier.wait()
+        answers.append(client.get(path, headers=world.coordinator.headers))
+
+    askers = [threading.Thread(target=ask) for _ in range(6)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(timeout=120)
+    numbers = {pdf_of(answer)[0]["number"] for answer in answers}
+    assert len(answers) == 6 and len(numbers) == 1, numbers
+    with world.app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+
+
 def test_the_key_is_made_once_in_the_instance_folder_and_kept_across_restarts(
     database_url, tmp_path, monkeypatch
 ):

@@ -28,6 +28,17 @@ class Certificate(db.Model):
     """
 
     __tablename__ = "certificates"
+    __table_args__ = (
+        # One certificate per statement: two requests at once cannot issue two.
+        sa.Index(
+            "uq_certificates_statement",
+            "scope",
+            sa.func.coalesce(sa.column("device_id"), sa.column("donation_id")),
+            "covers",
+            "language",
+            unique=True,
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     number: so.Mapped[str] = so.mapped_column(sa.String(24), unique=True)
