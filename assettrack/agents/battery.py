@@ -3,12 +3,16 @@
 psutil reads only the first battery's charge and ignores design capacity and
 cycle count, so wear comes from sysfs directly (as node_exporter and GLPI do).
 Drivers report either energy_* (µWh) or charge_* (µAh); charge is turned into
-Wh with voltage_min_design, never mixed with energy values.
+Wh with voltage_min_design, never mixed with energy values. macOS and Windows
+batteries come from their own tools (`macos.py`, `windows.py`).
 """
 
 import sys
 from pathlib import Path
 
+from assettrack.agents import commands
+from assettrack.agents import macos
+from assettrack.agents import windows
 from assettrack.agents.fields import Record
 from assettrack.agents.fields import read_int
 from assettrack.agents.fields import read_text
@@ -24,9 +28,22 @@ TEXT_FIELDS = {
 }
 
 
-def collect(root: str | Path = "/") -> tuple[list[dict], str | None]:
-    """All batteries, and why the list is empty when it is."""
-    if not sys.platform.startswith("linux") and str(root) == "/":
+def collect(
+    root: str | Path = "/",
+    system: str | None = None,
+    runner: commands.Runner = commands.run,
+) -> tuple[list[dict], str | None]:
+    """All batteries, and why the list is empty when it is.
+
+    `system` is `sys.platform` unless given (a recorded sysfs `root` means
+    linux); tests pass it with a `runner` of recorded outputs.
+    """
+    system = system or (sys.platform if str(root) == "/" else "linux")
+    if system == "darwin":
+        return macos.batteries(runner)
+    if system == "win32":
+        return windows.batteries(runner)
+    if not system.startswith("linux"):
         return [], "unsupported_os"
     base = under(root, POWER_SUPPLY)
     try:

@@ -9,6 +9,9 @@ import platform
 import sys
 from pathlib import Path
 
+from assettrack.agents import commands
+from assettrack.agents import macos
+from assettrack.agents import windows
 from assettrack.agents.fields import Record
 from assettrack.agents.fields import read_int
 from assettrack.agents.fields import read_text
@@ -40,9 +43,20 @@ def _linux(root: str | Path) -> bool:
     return str(root) != "/" or sys.platform.startswith("linux")
 
 
-def machine(root: str | Path = "/") -> dict:
-    """Vendor, model, chassis, BIOS and serials from DMI."""
-    if not _linux(root):
+def machine(
+    root: str | Path = "/",
+    system: str | None = None,
+    runner: commands.Runner = commands.run,
+) -> dict:
+    """Vendor, model, chassis, BIOS and serials: DMI, system_profiler or CIM.
+
+    `system` is `sys.platform` unless given (a recorded `root` means linux).
+    """
+    system = system or (sys.platform if str(root) == "/" else "linux")
+    if system in ("darwin", "win32"):
+        found, reason = (macos if system == "darwin" else windows).machine(runner)
+        return _every_field(found, reason or "not_present")
+    if not system.startswith("linux"):
         record = Record()
         record.lack("unsupported_os", *DMI_FIELDS)
         return record.as_dict()
@@ -53,6 +67,16 @@ def machine(root: str | Path = "/") -> dict:
             record.put(key, *read_int(base / filename))
         else:
             record.put(key, *read_text(base / filename))
+    return record.as_dict()
+
+
+def _every_field(found: dict | None, reason: str) -> dict:
+    """The DMI fields, as the tool gave them; those it did not are null for `reason`."""
+    record = Record()
+    record.lack(reason, *DMI_FIELDS)
+    for key, value in (found or {}).items():
+        if key != "missing":
+            record.put(key, value, found["missing"].get(key))
     return record.as_dict()
 
 

@@ -1,7 +1,7 @@
 """One health report: every collector's output under a new report id.
 
-`collect()` is what `show` prints and what the sending side (spool, enrol,
-send; not here yet) will store and post to POST /api/v1/agent/reports. Each
+`collect()` is what `show` prints and what `report`/`run` spool and post to
+POST /api/v1/agent/reports (`cli.py`, `spool.py`, `sender.py`). Each
 collector is isolated: one that fails leaves its section empty with a reason,
 never the whole report. docs/agent-report.md describes every field.
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assettrack.agents import AGENT_VERSION
 from assettrack.agents import battery
+from assettrack.agents import commands
 from assettrack.agents import disks
 from assettrack.agents import identity
 from assettrack.agents import smart
@@ -24,8 +25,14 @@ def collect(
     root: str | Path = "/",
     runner: smart.Runner = smart.run_smartctl,
     now: dt.datetime | None = None,
+    platform: str | None = None,
+    tools: commands.Runner = commands.run,
 ) -> dict:
-    """The report this device would send now; reads only, writes nothing."""
+    """The report this device would send now; reads only, writes nothing.
+
+    `platform` (default `sys.platform`) and `tools` (ioreg, powercfg, ...)
+    let tests collect a Mac's or a Windows laptop's report from recordings.
+    """
     now = now or dt.datetime.now(dt.UTC)
     report: dict = {
         "schema": SCHEMA,
@@ -35,7 +42,7 @@ def collect(
     }
     missing: dict[str, str] = {}
     sections = {
-        "machine": lambda: identity.machine(root),
+        "machine": lambda: identity.machine(root, platform, tools),
         "os": lambda: _merged(identity.operating_system(root), system.boot()),
         "cpu": lambda: system.cpu(root),
         "memory": lambda: system.memory(root),
@@ -47,7 +54,7 @@ def collect(
         except Exception:  # noqa: BLE001 - one broken reader must not lose the report
             report[key], missing[key] = None, "unreadable"
     lists = {
-        "batteries": lambda: battery.collect(root),
+        "batteries": lambda: battery.collect(root, platform, tools),
         "disks": lambda: disks.collect(root, runner),
         "filesystems": system.filesystems,
         "temperatures": system.temperatures,
