@@ -1,6 +1,5 @@
 """The device agent's endpoints (API.md, "Device agent"), and issuing its codes."""
 
-import sqlalchemy as sa
 from flask import Response
 from flask import current_app
 from flask import request
@@ -18,9 +17,7 @@ from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
 from assettrack.devices import device_or_404
-from assettrack.errors import ApiError
 from assettrack.extensions import db
-from assettrack.models import Device
 from assettrack.ratelimit import rate_limited
 from assettrack.ratelimit import wait_for
 from assettrack.schemas.agent import EnrolledSchema
@@ -53,8 +50,7 @@ def issue_enrollment_code(tag, data):
         "asset_tag": device.asset_tag,
         "code": code,
         "expires_at": expires_at,
-        "command": f"assettrack-agent enroll --server {server}"
-        f" --tag {device.asset_tag} --code {code}",
+        "command": sheet.command(server, device.asset_tag, code),
     }
 
 
@@ -66,7 +62,7 @@ def enrollment_sheet(data):
 
     Rendered now and never stored: the codes exist in plain text only in it.
     """
-    devices = sheet_devices(data)
+    devices = sheet.devices_of(data)
     server = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     pdf = sheet.for_devices(
         devices, current_user(), server, data["valid_days"], data["language"]
@@ -76,19 +72,6 @@ def enrollment_sheet(data):
         mimetype="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="agent-codes.pdf"'},
     )
-
-
-def sheet_devices(data: dict) -> list:
-    if "donation" in data:
-        devices = db.session.scalars(
-            sa.select(Device)
-            .where(Device.donation_id == data["donation"])
-            .order_by(Device.id)
-        ).all()
-        if not devices:
-            raise ApiError(404, "no such donation, or no device in it")
-        return list(devices)
-    return [device_or_404(tag) for tag in data["tags"]]
 
 
 @bp.delete("/devices/<tag>/agent")

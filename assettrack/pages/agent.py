@@ -6,7 +6,6 @@ command it shows on the device; the code is shown once (only its hash is kept).
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Response
 from flask import abort
 from flask import flash
@@ -30,6 +29,7 @@ from assettrack.pages.auth import may
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
 from assettrack.pages.devices import device_or_404
+from assettrack.problems import Refusal
 
 BENCH = ("repair", "coordinator")
 
@@ -63,8 +63,7 @@ def agent_code(tag: str):
         device=device,
         code=code,
         expires_at=expires_at,
-        command=f"assettrack-agent enroll --server {server}"
-        f" --tag {device.asset_tag} --code {code}",
+        command=sheet.command(server, device.asset_tag, code),
     )
 
 
@@ -85,13 +84,12 @@ def agent_revoke(tag: str):
 @role_required(*BENCH)
 def agent_sheet(donation_id: int):
     """New enrolment codes for the batch's devices, printed one row each."""
-    devices = db.session.scalars(
-        sa.select(Device).where(Device.donation_id == donation_id).order_by(Device.id)
-    ).all()
-    if not devices:
+    try:
+        devices = sheet.devices_of({"donation": donation_id})
+    except Refusal:
         abort(404)
     pdf = sheet.for_devices(
-        list(devices),
+        devices,
         me(),
         request.host_url.rstrip("/"),
         sheet.SHEET_DAYS,

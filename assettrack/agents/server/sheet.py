@@ -10,14 +10,18 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from fpdf.enums import XPos
 from fpdf.enums import YPos
 
 from assettrack.agents.server import enrolment
+from assettrack.devices import device_or_404
+from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import User
 from assettrack.pdf import Document
 from assettrack.pdf import draw_qr
+from assettrack.problems import Refusal
 
 SHEET_DAYS = 30  # printed with the labels, used over the weeks of a batch
 QR_MM = 24.0
@@ -94,3 +98,17 @@ def for_devices(
         for d, (code, _until) in zip(devices, issued, strict=True)
     ]
     return render(rows, server, issued[0][1], language)
+
+
+def devices_of(data: dict) -> list[Device]:
+    """The devices a sheet request names: a batch's, or tags (404 when unknown)."""
+    if "donation" not in data:
+        return [device_or_404(tag) for tag in data["tags"]]
+    devices = db.session.scalars(
+        sa.select(Device)
+        .where(Device.donation_id == data["donation"])
+        .order_by(Device.id)
+    ).all()
+    if not devices:
+        raise Refusal("donation", "no such batch, or no device in it yet")
+    return list(devices)
