@@ -4,6 +4,7 @@ The agent's HTTP contract (API.md, "Device agent") through the test client,
 with reports built from the recorded machines by the agent's own collectors.
 """
 
+import json
 from datetime import datetime
 from datetime import timedelta
 
@@ -205,6 +206,10 @@ def test_a_clock_days_off_the_servers_is_a_dead_cmos_battery(world):
             lambda r: {**r, "machine": {**r["machine"], "missing": {"x": "why"}}},
             "machine",
         ),
+        (
+            lambda r: {**r, "cpu": {**r["cpu"], "missing": {"\x00": "not_present"}}},
+            "cpu",
+        ),
     ],
     ids=[
         "schema",
@@ -221,6 +226,7 @@ def test_a_clock_days_off_the_servers_is_a_dead_cmos_battery(world):
         "temperature",
         "too-many-disks",
         "reason",
+        "unknown-missing-key",
     ],
 )
 def test_a_bad_report_is_refused_naming_the_field_and_nothing_is_stored(
@@ -336,3 +342,42 @@ def test_a_sheet_names_its_devices_once_and_only_the_bench_prints_it(world):
     assert missing.status_code == 404
     desk = world.desk.post("/agent/enrollment-sheets", json={"tags": [tag]})
     assert desk.status_code == 403
+
+
+# Values no agent should send; each, in any field, is refused or stored, never a 500.
+JUNK = [None, -1, 2**63, 1e308, True, "x" * 1000, "\x00", [], {}, {"a": [1]}]
+
+
+def paths(report: dict):
+    """Every field of the report: top level, each section's, the first item's."""
+    for key, value in report.items():
+        yield (key,)
+        if isinstance(value, dict):
+            yield from ((key, inner) for inner in value)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            yield from ((key, 0, inner) for inner in value[0])
+
+
+def with_value(report: dict, path: tuple, value) -> dict:
+    changed = json.loads(json.dumps(report))
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+def test_junk_in_any_field_of_a_report_is_refused_or_stored_never_a_crash(world):
+    world.app.config["AGENT_REPORT_RATE_LIMIT"] = 0  # a thousand reports in a row
+    agent = enrolled(world)
+    report = recorded_report("laptop-worn-two-batteries")
+    crashes, stored = [], 0
+    for path in paths(report):
+        for junk in JUNK:
+            answer = agent.send(fresh(with_value(report, path, junk)))
+            if answer.status_code == 201:
+                stored += 1
+            elif answer.status_code != 422:
+                crashes.append((path, junk, answer.status_code))
+    assert crashes == []
+    assert stored_reports(world) == stored  # a 422 stored nothing

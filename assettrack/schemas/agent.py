@@ -71,6 +71,10 @@ class ReportedPart(Schema):
             raise ValidationError(
                 {"missing": [f"say why these are null: {', '.join(unexplained)}"]}
             )
+        if unknown := sorted(set(data["missing"]) - set(self.fields) - {"missing"}):
+            raise ValidationError(
+                {"missing": [f"no such field here: {', '.join(unknown)[:200]}"]}
+            )
 
 
 class ReportedMachine(ReportedPart):
