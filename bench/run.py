@@ -175,7 +175,14 @@ def free_port() -> int:
 class Server:
     """gunicorn serving bench/app.py on loopback; always stopped on the way out."""
 
-    def __init__(self, url: str, workers: int, threads: int):
+    def __init__(
+        self,
+        url: str,
+        workers: int,
+        threads: int,
+        worker_class: str = "gthread",
+        extra_env: dict | None = None,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(
@@ -188,6 +195,7 @@ class Server:
                 filter(None, [str(ROOT), env.get("PYTHONPATH")])
             ),
         )
+        env.update(extra_env or {})
         self.command = [
             sys.executable,
             "-m",
@@ -197,7 +205,7 @@ class Server:
             "--workers",
             str(workers),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--threads",
             str(threads),
             # The client keeps one connection open across the whole run.
