@@ -135,7 +135,7 @@ def enrol_and_report(rng: random.Random, partners: list) -> None:
         device, _token = enrolment.enroll(device.asset_tag, code)
         Reporter(rng, device, story).send_all(now)
         if jobs.queue() is not None:  # a worker ranks later; the demo ranks now
-            repair_queue.score_device(device.id)
+            repair_queue.rank_devices([device.id])
 
 
 def summary() -> str:
@@ -212,7 +212,8 @@ class Reporter:
             )
             raw = self.report(seq, collected, swapped=self.story.swapped and seq > 1)
             data = ReportSchema().load(raw)
-            ingest.take_in(self.device.id, data, raw)
+            reporter = enrolment.Reporter(self.device.id, self.device.kind)
+            ingest.take_in(reporter, data, raw)
 
     def report(self, seq: int, collected: datetime, swapped: bool) -> dict:
         story = self.story

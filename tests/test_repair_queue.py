@@ -102,6 +102,18 @@ def test_a_repair_partner_sees_only_its_own_devices(world):
     assert world.desk.get("/repair-queue").status_code == 403
 
 
+def test_each_new_report_replaces_only_its_own_devices_rank(world):
+    agents = [enrolled(world) for _ in range(3)]
+    for agent in agents:
+        healthy = {**recorded_report("laptop-healthy"), "disks": [], "missing": {}}
+        assert agent.send(healthy).status_code == 201
+    worn = agents[1]
+    assert worn.send(recorded_report("laptop-worn-two-batteries")).status_code == 201
+    ranks = {item["asset_tag"]: item["category"] for item in queue(world.repair)}
+    assert ranks[worn.tag] != "healthy"
+    assert [ranks[a.tag] for a in (agents[0], agents[2])] == ["healthy", "healthy"]
+
+
 def test_a_late_report_does_not_overwrite_a_newer_one(world):
     agent = enrolled(world)
     newer = {**recorded_report("laptop-worn-two-batteries"), "seq": 50}

@@ -101,20 +101,20 @@ def enroll(data):
 @bp.post("/agent/reports")
 def take_report():
     """One health report; a report id already stored answers 200, storing nothing."""
-    device_id = enrolment.reporting_device(request.headers.get("Authorization", ""))
+    reporter = enrolment.reporting_device(request.headers.get("Authorization", ""))
     request.max_content_length = MAX_REPORT_BYTES
-    wait = wait_for("agent-reports", str(device_id), "AGENT_REPORT_RATE_LIMIT")
+    wait = wait_for("agent-reports", str(reporter.device_id), "AGENT_REPORT_RATE_LIMIT")
     if wait:
         raise TooManyRequests(
             "this device reports too often; try again later",
             retry_after=max(1, int(wait + 0.999)),
         )
-    return _store(device_id=device_id)
+    return _store(reporter=reporter)
 
 
 @body(ReportSchema(), keep_raw=True)
-def _store(device_id, data, raw):
-    answer, new = ingest.take_in(device_id, data, raw)
+def _store(reporter, data, raw):
+    answer, new = ingest.take_in(reporter, data, raw)
     return ReportAnswerSchema().dump(answer), 201 if new else 200
 
 

@@ -49,7 +49,11 @@ class HealthReport(db.Model):
     """One report as the agent sent it, and what the service found in it."""
 
     __tablename__ = "health_reports"
-    __table_args__ = (sa.UniqueConstraint("device_id", "report_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("device_id", "report_id"),
+        # A device's latest report, by its sequence number: read on every report.
+        sa.Index("ix_health_reports_device_id_seq", "device_id", "seq"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     device_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("devices.id"))

@@ -178,7 +178,12 @@ class ReportSchema(ReportedPart):
 
     schema = fields.String(required=True, validate=validate.Equal(REPORT_SCHEMA))
     report_id = fields.UUID(required=True)
-    seq = fields.Integer(strict=True, validate=validate.Range(1, 2**62))
+    seq = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, 2**62),
+        metadata={"description": "the agent's report number, rising per device"},
+    )
     collected_at = fields.AwareDateTime(required=True)
     sent_at = fields.AwareDateTime()
     agent_version = Text(required=True, min_length=1, max_length=40)

@@ -6,17 +6,21 @@ its latest wipe erased, its previous report). A report id already stored for
 the device answers what was answered then and stores nothing.
 """
 
+from dataclasses import asdict
 from datetime import UTC
 from datetime import datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
 
 from assettrack import jobs
 from assettrack.agents import health
 from assettrack.agents.server import repair_queue
+from assettrack.agents.server.enrolment import Reporter
 from assettrack.extensions import db
-from assettrack.models import Device
 from assettrack.models import Disk
 from assettrack.models import ErasureRecord
 from assettrack.models import HealthReport
@@ -24,7 +28,8 @@ from assettrack.models import WorkflowEvent
 from assettrack.models.types import utcnow
 
 
-def answer(report: HealthReport) -> dict:
+def answer(report) -> dict:
+    """What the agent is told: the findings (a stored row or the values just stored)."""
     return {
         "report_id": report.report_id,
         "received_at": report.received_at,
@@ -42,21 +47,21 @@ def stored(device_id: int, report_id: str) -> HealthReport | None:
     )
 
 
-def take_in(device_id: int, data: dict, raw: dict) -> tuple[dict, bool]:
-    """Store the report (once) and queue the device's new rank; (answer, new?)."""
-    report_id = str(data["report_id"])
-    if (known := stored(device_id, report_id)) is not None:
-        return answer(known), False
-    device = db.session.get(Device, device_id)
+def take_in(reporter: Reporter, data: dict, raw: dict) -> tuple[dict, bool]:
+    """Store the report (once) and have the device ranked again; (answer, new?).
+
+    The insert itself finds a report already stored (ON CONFLICT DO NOTHING),
+    even one sent twice at the same moment: no read before it.
+    """
+    device_id, report_id = reporter.device_id, str(data["report_id"])
     received_at = utcnow()
     context = health.Context(
         received_at=received_at,
         erased_serials=erased_serials(device_id),
-        kind=device.kind,
+        kind=reporter.kind,
         previous=_previous_body(device_id),
     )
-    found = health.findings(raw, context)
-    report = HealthReport(
+    report = SimpleNamespace(
         device_id=device_id,
         report_id=report_id,
         seq=data.get("seq"),
@@ -65,18 +70,27 @@ def take_in(device_id: int, data: dict, raw: dict) -> tuple[dict, bool]:
         received_at=received_at,
         agent_version=data["agent_version"],
         body=raw,
-        findings=[finding.as_dict() for finding in found],
+        findings=[asdict(finding) for finding in health.findings(raw, context)],
         rules_version=health.RULES_VERSION,
     )
-    db.session.add(report)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:  # the same report, sent twice at once
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    inserted = db.session.execute(
+        dialect.insert(HealthReport)
+        .values(vars(report))
+        .on_conflict_do_nothing(index_elements=["device_id", "report_id"])
+        .returning(HealthReport.id)
+    ).scalar()
+    if inserted is None:  # stored before: answer as then
         db.session.rollback()
-        if (known := stored(device_id, report_id)) is not None:
-            return answer(known), False
-        raise
-    jobs.enqueue(repair_queue.score_device, device_id)
+        return answer(stored(device_id, report_id)), False
+    report.id = inserted
+    # Ranking is a background job; without Redis it joins this transaction.
+    queued = jobs.queue() is not None
+    if not queued:
+        repair_queue.rank_now(report)
+    db.session.commit()
+    if queued:
+        repair_queue.rank_later(device_id)
     return answer(report), True
 
 
@@ -111,7 +125,7 @@ def _previous_body(device_id: int) -> dict | None:
     return db.session.scalar(
         sa.select(HealthReport.body)
         .where(HealthReport.device_id == device_id)
-        .order_by(sa.func.coalesce(HealthReport.seq, 0).desc(), HealthReport.id.desc())
+        .order_by(HealthReport.seq.desc(), HealthReport.id.desc())
         .limit(1)
     )
 
