@@ -143,6 +143,18 @@ def anonymise_borrowers(today) -> None:
     _scheduled(anonymising.scheduled, today)
 
 
+agent_cli = AppGroup("agent", help="Device agents' health reports.")
+
+
+@agent_cli.command("prune")
+@click.option("--today", type=_TODAY, help="the day to count from (default: today)")
+def prune_reports(today) -> None:
+    """Delete health reports past ASSETTRACK_AGENT_REPORT_DAYS (for cron, daily)."""
+    from assettrack.agents.server import retention
+
+    _scheduled(retention.scheduled, today)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         user_cli,
@@ -151,5 +163,6 @@ def init_app(app: Flask) -> None:
         worker_command,
         reminders_cli,
         borrowers_cli,
+        agent_cli,
     ):
         app.cli.add_command(command)

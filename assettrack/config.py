@@ -54,6 +54,7 @@ def from_environment(instance_path: str) -> dict:
             os.environ.get("ASSETTRACK_AGENT_REPORT_INTERVAL_S", 3600)
         ),
         "AGENT_CODE_DAYS": int(os.environ.get("ASSETTRACK_AGENT_CODE_DAYS", 7)),
+        "AGENT_REPORT_DAYS": int(os.environ.get("ASSETTRACK_AGENT_REPORT_DAYS", 90)),
         "AGENT_ENROLL_RATE_LIMIT": int(
             os.environ.get("ASSETTRACK_AGENT_ENROLL_RATE_LIMIT", 10)
         ),

@@ -147,3 +147,28 @@ def test_a_device_whose_disk_changed_after_its_wipe_goes_to_the_top(world):
     first = queue(world.repair)[0]
     assert first["asset_tag"] == swapped
     assert "ERASURE_INVALID" in first["reasons"]
+
+
+def test_old_reports_are_pruned_but_each_devices_latest_stays(world, runner):
+    from datetime import timedelta
+
+    from assettrack.models import HealthReport
+    from assettrack.models.types import utcnow
+
+    agent = enrolled(world)
+    first = recorded_report("laptop-worn-two-batteries")
+    sent = [first, fresh(first), fresh(first)]
+    for report in sent:
+        assert agent.send(report).status_code == 201
+    with world.app.app_context():  # all three arrived 100 days ago
+        for report in db.session.scalars(sa.select(HealthReport)):
+            report.received_at = utcnow() - timedelta(days=100)
+        db.session.commit()
+    pruned = runner.invoke(args=["agent", "prune"])
+    assert pruned.exit_code == 0 and "'deleted': 2" in pruned.output, pruned.output
+    with world.app.app_context():
+        kept = db.session.scalars(sa.select(HealthReport.seq)).all()
+    assert kept == [max(report["seq"] for report in sent)]  # the latest
+    [item] = queue(world.repair)  # the queue still shows it, with its findings
+    assert item["asset_tag"] == agent.tag and "DISK_PENDING" in item["reasons"]
+    assert "'deleted': 0" in runner.invoke(args=["agent", "prune"]).output
