@@ -6,6 +6,7 @@ the service can tell "this laptop has no battery" from "we were not allowed to
 read it" without guessing. docs/agent-report.md lists the codes.
 """
 
+import json
 from pathlib import Path
 
 # The only reasons a field may be null; the service validates against these.
@@ -75,3 +76,12 @@ def read_int(path: Path) -> tuple[int | None, str | None]:
 def under(root: str | Path, absolute: str) -> Path:
     """`absolute` (e.g. "/sys/class/dmi/id") inside `root`; tests use fixture roots."""
     return Path(root) / absolute.lstrip("/")
+
+
+def json_object(text: str | bytes | None) -> dict:
+    """A tool's or the server's JSON output as an object; anything else is {}."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:  # not JSON (UnicodeDecodeError is one too)
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -9,7 +9,6 @@ fallback when ioreg gives no answer. Capacities are mAh: on Apple silicon
 `system_profiler SPHardwareDataType -json`, which needs no root.
 """
 
-import json
 import plistlib
 import re
 from xml.parsers.expat import ExpatError
@@ -17,6 +16,7 @@ from xml.parsers.expat import ExpatError
 from assettrack.agents.commands import Runner
 from assettrack.agents.commands import attempt
 from assettrack.agents.fields import Record
+from assettrack.agents.fields import json_object
 
 IOREG = ["ioreg", "-r", "-c", "AppleSmartBattery", "-a"]
 POWER_PROFILE = ["system_profiler", "SPPowerDataType", "-json"]
@@ -113,7 +113,7 @@ def _status(entry: dict) -> str | None:
 
 def parse_power_profile(text: str) -> tuple[list[dict], str | None]:
     """The fallback: cycle count and Apple's own maximum capacity, no mAh."""
-    items = _json(text).get("SPPowerDataType")
+    items = json_object(text).get("SPPowerDataType")
     items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
     found = []
     for item in items:
@@ -136,7 +136,7 @@ def parse_power_profile(text: str) -> tuple[list[dict], str | None]:
         found.append(record.as_dict())
     if found:
         return found, None
-    listed = isinstance(_json(text).get("SPPowerDataType"), list)
+    listed = isinstance(json_object(text).get("SPPowerDataType"), list)
     return [], ("no_battery" if listed else "unreadable")
 
 
@@ -151,7 +151,7 @@ def machine(runner: Runner) -> tuple[dict | None, str | None]:
 
 def parse_hardware(text: str) -> dict | None:
     """The machine record from `system_profiler SPHardwareDataType -json`."""
-    items = _json(text).get("SPHardwareDataType")
+    items = json_object(text).get("SPHardwareDataType")
     if not isinstance(items, list) or not items or not isinstance(items[0], dict):
         return None
     item = items[0]
@@ -201,11 +201,3 @@ def _int(value) -> int | None:
 
 def _text(value) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
-
-
-def _json(text: str) -> dict:
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

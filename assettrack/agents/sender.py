@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from assettrack.agents import AGENT_VERSION
+from assettrack.agents.fields import json_object
 from assettrack.agents.spool import Spool
 from assettrack.agents.state import Enrolment
 
@@ -89,13 +90,13 @@ def post_json(
     )
     try:
         with _opener.open(request, timeout=timeout) as response:
-            return Answer(response.status, _json(response.read(MAX_ANSWER_BYTES)))
+            return Answer(response.status, json_object(response.read(MAX_ANSWER_BYTES)))
     except urllib.error.HTTPError as error:
         with error:
             text = error.read(MAX_ANSWER_BYTES)
         return Answer(
             error.code,
-            _json(text),
+            json_object(text),
             retry_after_s=retry_after(error.headers.get("Retry-After")),
             location=error.headers.get("Location", "")
             if 300 <= error.code < 400
@@ -122,14 +123,6 @@ def retry_after(value: str | None, now: dt.datetime | None = None) -> float | No
         when = when.replace(tzinfo=dt.UTC)
     now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
-
-
-def _json(text: bytes) -> dict:
-    try:
-        value = json.loads(text or b"{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 # --- enrolment ------------------------------------------------------------

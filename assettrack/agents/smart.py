@@ -6,12 +6,12 @@ same parser. Without root smartctl cannot open disks: that is a reason on the
 disk, never a crash; without smartctl every SMART field says `tool_missing`.
 """
 
-import json
 import re
 import subprocess
 from collections.abc import Callable
 
 from assettrack.agents.fields import Record
+from assettrack.agents.fields import json_object
 
 # (exit status, stdout); raises FileNotFoundError when smartctl is not installed
 Runner = Callable[[list[str]], tuple[int, str]]
@@ -74,7 +74,7 @@ def collect(runner: Runner = run_smartctl) -> tuple[list[dict], str | None]:
         return [], "tool_missing"
     except subprocess.TimeoutExpired:
         return [], "timeout"
-    devices = _json(scan_out).get("devices") or []
+    devices = json_object(scan_out).get("devices") or []
     disks = []
     for device in devices:
         name = device.get("name")
@@ -102,7 +102,7 @@ def unavailable(name: str, reason: str, exit_status: int | None = None) -> dict:
 
 def parse(text: str, name: str | None = None, exit_status: int | None = None) -> dict:
     """One disk's record from `smartctl --json -a` output."""
-    data = _json(text)
+    data = json_object(text)
     device = data.get("device") or {}
     smartctl = data.get("smartctl") or {}
     name = name or device.get("name") or "unknown"  # the name we asked for wins
@@ -175,14 +175,6 @@ def _nvme(record: Record, data: dict) -> None:
         return
     for source, key in NVME_FIELDS.items():
         record.put(key, log.get(source))
-
-
-def _json(text: str) -> dict:
-    try:
-        data = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def base_name(device: str) -> str:
