@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from flask_migrate import upgrade
 
 from assettrack.app import create_app
@@ -23,6 +24,11 @@ from assettrack.models import BorrowerIdentity
 from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import User
+
+# Speed is measured in bench/, not in tests: no Hypothesis deadline, which only
+# made property tests flaky on a loaded machine (CI shares its 2 cores).
+settings.register_profile("assettrack", deadline=None)
+settings.load_profile("assettrack")
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # CI sets this: a missing browser or fixture folder fails instead of skipping.
