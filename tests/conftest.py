@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import settings
 from flask_migrate import upgrade
+from hypothesis import settings
 
 from assettrack.app import create_app
 from assettrack.auth import issue_token
