@@ -8,6 +8,7 @@ from assettrack.errors import ApiError
 from assettrack.extensions import db
 from assettrack.models import Borrower
 from assettrack.models import Device
+from assettrack.models import Location
 from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
@@ -45,6 +46,18 @@ def filtered(args: dict) -> sa.Select:
         select = select.where(Device.location_id == args["location"])
     if "donation" in args:
         select = select.where(Device.donation_id == args["donation"])
+    if "home" in args:
+        select = select.where(Device.home_location_id == args["home"])
+    if "away" in args:
+        at_home = Device.location_id == Device.home_location_id
+        select = select.where(sa.not_(at_home) if args["away"] else at_home)
+    if "organisation" in args or "municipality" in args:
+        place = sa.select(Location.id)
+        if "organisation" in args:
+            place = place.where(Location.organisation_id == args["organisation"])
+        if "municipality" in args:
+            place = place.where(Location.municipality == args["municipality"])
+        select = select.where(Device.location_id.in_(place))
     if args.get("q"):
         columns = (Device.asset_tag, Device.serial, Device.make, Device.model)
         select = select.where(

@@ -1,6 +1,7 @@
 """Register devices at intake, and add the disks found in them later."""
 
 from assettrack import lifecycle
+from assettrack import stock
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import Disk
@@ -29,7 +30,8 @@ def register(data: dict, actor: User) -> Device:
     """Create a device in the initial state with its disks and intake event."""
     disks = data.pop("disks", [])
     given = data.pop("asset_tag", None)
-    if db.session.get(Location, data["location_id"]) is None:
+    place = db.session.get(Location, data["location_id"])
+    if place is None:
         raise Refusal("location", "no such location")
     if (
         data.get("donation_id") is not None
@@ -46,6 +48,7 @@ def register(data: dict, actor: User) -> Device:
             asset_tag=tag,
             state=INITIAL.value,
             custodian_id=actor.organisation_id,
+            home_location_id=stock.new_home(INTAKE, place, None),
             **data,
         )
         device.disks = [Disk(**disk) for disk in disks]

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from assettrack import erasures
 from assettrack import lending
+from assettrack import stock
 from assettrack import workflow
 from assettrack.extensions import db
 from assettrack.models import Borrower
@@ -343,6 +344,9 @@ def _transfer(step: Step) -> None:
     destination = step.refs.destination
     # Set the id too: the event below reads it before any flush would.
     step.device.location, step.device.location_id = destination, destination.id
+    step.device.home_location_id = stock.new_home(
+        "transfer", destination, step.device.home_location_id
+    )
 
 
 EFFECTS: dict[str, Callable[[Step], None]] = {

@@ -575,6 +575,7 @@ class Generator:
 
         events = []
         disk_ids = {}
+        lending = set(world.digileenplekken)
         for story in stories:
             cpu = rng.choice(["i5-7200U", "i5-8250U", "i7-8650U"])
             story.ram_gb = rng.choice([4, 8, 8, 16])
@@ -601,6 +602,7 @@ class Generator:
                     len(story.events) + len(story.erasures) + len(story.qcs),
                     stamp(story.start),
                     stamp(story.end),
+                    home_of(story, lending),
                 )
             )
             for n, (kind, size) in enumerate(story.disks):
@@ -767,6 +769,15 @@ def _by_time(item):
     return (item[0], item[1].id)
 
 
+def home_of(story, lending: set[int]) -> int | None:
+    """The device's home by `stock.new_home`'s rule, replayed over its events."""
+    home = None
+    for _t, action, _source, _target, _actor, location, _payload in story.events:
+        if action == INTAKE or (action == "transfer" and location in lending):
+            home = location
+    return home
+
+
 COLUMNS = {
     "organisations": "id, name, kind, created_at",
     "locations": "id, name, kind, municipality, postcode, organisation_id",
@@ -778,7 +789,7 @@ COLUMNS = {
     "donations": "id, donor_id, received_on, notes, created_at",
     "tag_counters": "prefix, last_number",
     "devices": "id, asset_tag, kind, make, model, serial, specs, state, location_id, "
-    "custodian_id, donation_id, version, created_at, updated_at",
+    "custodian_id, donation_id, version, created_at, updated_at, home_location_id",
     "disks": "id, device_id, kind, model, serial, size_gb, data_bearing, added_at",
     "workflow_events": "id, device_id, action, from_state, to_state, actor_id, "
     "location_id, at, payload",

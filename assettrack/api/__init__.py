@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from assettrack.api import agent  # noqa: E402,F401  (routes register on bp)
 from assettrack.api import certificates  # noqa: E402,F401
 from assettrack.api import devices  # noqa: E402,F401
+from assettrack.api import figures  # noqa: E402,F401
 from assettrack.api import health  # noqa: E402,F401
 from assettrack.api import labels  # noqa: E402,F401
 from assettrack.api import openapi  # noqa: E402,F401
@@ -16,4 +17,5 @@ from assettrack.api import quality  # noqa: E402,F401
 from assettrack.api import records  # noqa: E402,F401
 from assettrack.api import reminders  # noqa: E402,F401
 from assettrack.api import scan  # noqa: E402,F401
+from assettrack.api import stock  # noqa: E402,F401
 from assettrack.api import tags  # noqa: E402,F401

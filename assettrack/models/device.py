@@ -77,6 +77,11 @@ class Device(db.Model):
     location_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("locations.id"), index=True
     )
+    # Where the device belongs, set only through `stock.new_home`: the
+    # digileenplek it was last transferred to, else where it was taken in.
+    home_location_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("locations.id"), index=True
+    )
     custodian_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
@@ -87,7 +92,9 @@ class Device(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
 
-    location: so.Mapped[Location | None] = so.relationship(lazy="joined")
+    location: so.Mapped[Location | None] = so.relationship(
+        lazy="joined", foreign_keys=[location_id]
+    )
     custodian: so.Mapped[Organisation | None] = so.relationship(lazy="joined")
     disks: so.Mapped[list["Disk"]] = so.relationship(
         back_populates="device", order_by="Disk.id", lazy="selectin"

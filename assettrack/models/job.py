@@ -30,7 +30,7 @@ class BackgroundJob(db.Model):
     total: so.Mapped[int] = so.mapped_column(default=0)
     error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     result: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
-    result_type: so.Mapped[str | None] = so.mapped_column(sa.String(60))
+    result_type: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)

@@ -25,6 +25,7 @@ from assettrack.pages import home  # noqa: E402,F401
 from assettrack.pages import jobs  # noqa: E402,F401
 from assettrack.pages import quality  # noqa: E402,F401
 from assettrack.pages import repair_queue  # noqa: E402,F401
+from assettrack.pages import stock  # noqa: E402,F401
 from assettrack.pages import verify  # noqa: E402,F401
 from assettrack.pages import wording  # noqa: E402
 

@@ -117,9 +117,22 @@ class DeviceSchema(_DeviceFields):
 
 class DeviceQuery(PageQuery):
     state = fields.String(validate=validate.OneOf([s.value for s in State]))
-    location = Id(strict=False)
+    location = Id(strict=False, metadata={"description": "where the device is now"})
     kind = fields.String(validate=validate.OneOf(DEVICE_KINDS))
     donation = Id(strict=False)
+    home = Id(
+        strict=False,
+        metadata={"description": "the device's home place (see /stock)"},
+    )
+    organisation = Id(
+        strict=False, metadata={"description": "owner of the place it is now"}
+    )
+    municipality = Text(
+        max_length=80, metadata={"description": "of the place it is now"}
+    )
+    away = fields.Boolean(
+        metadata={"description": "true: now elsewhere than its home; false: at home"}
+    )
     q = Text(
         max_length=100, metadata={"description": "part of a tag, serial, make or model"}
     )
