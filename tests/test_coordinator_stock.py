@@ -11,9 +11,14 @@ import importlib
 import random
 import re
 from collections import Counter
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
 from pathlib import Path
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +29,7 @@ from assettrack.models import Device
 from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import WorkflowEvent
+from assettrack.reporting.per_month import lent_per_month
 
 MIGRATION = (
     Path(__file__).parent.parent
@@ -360,3 +366,77 @@ def test_only_coordinators_open_the_stock_page_and_bad_filters_say_so(world, web
     bad = web.visitor("coordinator").get("/stock?group=planeet")
     assert bad.status_code == 422
     assert "group" in text_of(bad)
+
+
+# --- devices lent per month ------------------------------------------------------
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def month_back(today: date, months: int, day: int = 15) -> date:
+    """The `day` of the month `months` before `today`'s."""
+    n = today.year * 12 + today.month - 1 - months
+    return date(n // 12, n % 12 + 1, day)
+
+
+def lent_at(world, at: datetime, action: str = "lend") -> None:
+    """A loan (or another event) as an earlier desk system wrote it at `at`."""
+    tag = world.intake()["asset_tag"]
+    with world.app.app_context():
+        device_id = db.session.scalar(
+            sa.select(Device.id).where(Device.asset_tag == tag)
+        )
+        db.session.add(
+            WorkflowEvent(
+                device_id=device_id,
+                action=action,
+                from_state="ready",
+                to_state="lent" if action == "lend" else "returned",
+                location_id=world.location_ids["digileenplek"],
+                at=at,
+                payload={},
+            )
+        )
+        db.session.commit()
+
+
+def test_the_loans_per_month_are_the_lend_events_of_each_belgian_month(world, web):
+    today = datetime.now(BRUSSELS).date()
+    world.lent_device()
+    world.lent_device()
+    at_noon = [(3, 15), (3, 2), (7, 28), (11, 1), (12, 15), (13, 15)]
+    for months, day in at_noon:  # the last two are before the chart's year
+        when = month_back(today, months, day)
+        lent_at(world, datetime.combine(when, time(12), BRUSSELS))
+    # 00:30 on the first of a month in Gent is still the month before in UTC.
+    first = month_back(today, 5, 1)
+    lent_at(world, datetime.combine(first, time(0, 30), BRUSSELS))
+    lent_at(world, datetime.combine(first, time(12), BRUSSELS), action="return")
+
+    with world.app.app_context():
+        events = db.session.scalars(
+            sa.select(WorkflowEvent.at).where(WorkflowEvent.action == "lend")
+        ).all()
+        counted = lent_per_month(today)
+        desktops = lent_per_month(today, kind="desktop")
+    told = Counter(
+        (at if at.tzinfo else at.replace(tzinfo=UTC))
+        .astimezone(BRUSSELS)
+        .date()
+        .replace(day=1)
+        for at in events
+    )
+    months = [month_back(today, n, 1) for n in range(11, -1, -1)]
+    assert [m.first for m in counted] == months
+    assert {m.first: m.lent for m in counted} == {m: told[m] for m in months}
+    assert [m.lent for m in counted][-1] == 2 and counted[-4].lent == 2
+    assert counted[-6].lent == 1  # the loan at 00:30 on the first
+    assert sum(m.lent for m in counted) == len(events) - 2  # two were too long ago
+    assert [m.lent for m in desktops] == [0] * 12
+
+    page = web.visitor("coordinator").get("/stock")
+    drawn = re.findall(
+        r'data-month="(\d{4}-\d\d)" data-lent="(\d+)"', page.get_data(as_text=True)
+    )
+    assert drawn == [(m.first.isoformat()[:7], str(m.lent)) for m in counted]
+    assert "Toestellen uitgeleend per maand" in text_of(page)

@@ -11,9 +11,12 @@ counted.
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from datetime import datetime
 
 from flask import render_template
 from flask import request
+from flask_babel import get_timezone
 from marshmallow import ValidationError
 
 from assettrack import stock
@@ -23,6 +26,7 @@ from assettrack.models import LocationKind
 from assettrack.pages import bp
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
+from assettrack.reporting.per_month import lent_per_month
 from assettrack.schemas.devices import DEVICE_KINDS
 from assettrack.schemas.devices import DeviceQuery
 from assettrack.schemas.stock import StockQuery
@@ -124,6 +128,36 @@ def bars(counted: stock.Stock) -> list[Bar]:
     return drawn
 
 
+@dataclass(frozen=True)
+class Column:
+    """One month's column in the lending chart, in SVG units (y grows down)."""
+
+    month: date
+    lent: int
+    x: int
+    y: int
+    height: int
+
+
+# Width, height of the plot area, column width, gap, room for labels below.
+MONTHS_CHART = (720, 160, 44, 12, 40)
+
+
+def columns(months) -> list[Column]:
+    """Each month's loans as a column, scaled to the busiest month."""
+    _, plot, width, gap, _ = MONTHS_CHART
+    most = max((month.lent for month in months), default=0)
+    drawn = []
+    for n, month in enumerate(months):
+        height = round(plot * month.lent / most) if most else 0
+        drawn.append(
+            Column(
+                month.first, month.lent, 40 + n * (width + gap), plot - height, height
+            )
+        )
+    return drawn
+
+
 def _args(schema) -> dict:
     """The query string read by an API schema; a bad one is a 422 page."""
     try:
@@ -160,7 +194,14 @@ def stock_page():
         bars=bars(counted) if args["group"] == "location" else [],
         colours=COLOURS,
         chart=(CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP),
+        months=columns(lent_per_month(_today(), kind=args.get("kind"))),
+        months_chart=MONTHS_CHART,
     )
+
+
+def _today() -> date:
+    """Today where the digibank is (Flask-Babel's zone, Europe/Brussels)."""
+    return datetime.now(get_timezone()).date()
 
 
 @bp.get("/stock/devices")
