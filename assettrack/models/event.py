@@ -20,6 +20,8 @@ class WorkflowEvent(db.Model):
     __tablename__ = "workflow_events"
     __table_args__ = (
         sa.Index("ix_workflow_events_device_action", "device_id", "action"),
+        # Figures and charts per period count one action over a time range.
+        sa.Index("ix_workflow_events_action_at", "action", "at"),
     )
 
     # BIGINT on PostgreSQL; SQLite needs INTEGER for its rowid autoincrement.
