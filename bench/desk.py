@@ -29,8 +29,6 @@ import argparse
 import os
 import random
 import re
-import signal
-import sys
 import time
 from collections import Counter
 
@@ -41,6 +39,7 @@ from run import database
 from run import database_label
 from run import exit_with
 from run import save
+from run import serve_and_measure
 from run import server_timing
 from run import summary
 from seed import DESK_PASSWORD
@@ -346,15 +345,7 @@ def main() -> int:
     plan = DeskPlan(url, args.desks, args.seed)
     if plan.passwords_set:
         print(f"gave {plan.passwords_set} desk users the bench password")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
-    server = Server(target, args.workers, args.threads)
-    try:
-        server.wait_ready()
-        load_before = os.getloadavg()[0]
-        timings = measure(server, plan, args.rounds, args.warmup)
-        args.load = (load_before, os.getloadavg()[0])
-    finally:
-        server.stop()
+    timings = serve_and_measure(target, args, measure, plan)
     label = database_label(url)
     results, passed = report(label, plan, args, timings)
     save(

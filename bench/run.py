@@ -401,15 +401,7 @@ def main() -> int:
 
     target, url = database(args.db, args.reseed)
     plan = Plan(url, args.rounds + args.warmup, args.seed)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
-    server = Server(target, args.workers, args.threads)
-    try:
-        server.wait_ready()
-        load_before = os.getloadavg()[0]
-        timings = measure(server, plan, args.rounds, args.warmup)
-        args.load = (load_before, os.getloadavg()[0])
-    finally:
-        server.stop()
+    timings = serve_and_measure(target, args, measure, plan)
     label = database_label(url)
     results, passed = report(label, plan, args, timings)
     save(
@@ -425,6 +417,21 @@ def main() -> int:
         },
     )
     return 0 if passed else 1
+
+
+def serve_and_measure(target: str, args, measure, plan):
+    """Start gunicorn, run `measure(server, plan, rounds, warmup)` against it and stop
+    it (also on an error, Ctrl-C or SIGTERM); the load average goes into `args.load`."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
+    server = Server(target, args.workers, args.threads)
+    try:
+        server.wait_ready()
+        load_before = os.getloadavg()[0]
+        timings = measure(server, plan, args.rounds, args.warmup)
+        args.load = (load_before, os.getloadavg()[0])
+    finally:
+        server.stop()
+    return timings
 
 
 def database(db: str, reseed: bool) -> tuple[str, str]:

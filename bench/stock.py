@@ -28,7 +28,6 @@ import argparse
 import os
 import random
 import re
-import signal
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from run import database
 from run import database_label
 from run import exit_with
 from run import save
+from run import serve_and_measure
 from run import server_timing
 from run import summary
 from seed import DESK_PASSWORD
@@ -326,15 +326,7 @@ def main() -> int:
         print(f"gave {COORDINATOR} the bench password")
     plans = explain(url, plan.place) if url.startswith("postgresql") else {}
     print_plans(plans)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))  # so `finally` stops gunicorn
-    server = Server(target, args.workers, args.threads)
-    try:
-        server.wait_ready()
-        load_before = os.getloadavg()[0]
-        timings = measure(server, plan, args.rounds, args.warmup)
-        args.load = (load_before, os.getloadavg()[0])
-    finally:
-        server.stop()
+    timings = serve_and_measure(target, args, measure, plan)
     label = database_label(url)
     results, passed = report(label, plan, args, timings)
     seq = [name for name, found in plans.items() if found["seq_scans"]]
