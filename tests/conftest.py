@@ -136,6 +136,26 @@ def redis_app(app):
 
 
 @pytest.fixture
+def aalst(world) -> int:
+    """A second digileenplek, of another library, in another municipality."""
+    with world.app.app_context():
+        library = Organisation(name="Bibliotheek Aalst", kind="lending")
+        db.session.add(library)
+        db.session.flush()
+        place = Location(
+            name="Bib Aalst",
+            kind="lending",
+            municipality="Aalst",
+            postcode="9300",
+            organisation_id=library.id,
+        )
+        db.session.add(place)
+        db.session.commit()
+        world.location_ids["aalst"] = place.id
+        return place.id
+
+
+@pytest.fixture
 def smtp(app):
     """A real SMTP server on loopback that the app's reminders are sent to."""
     from tests.desk_data import SmtpServer

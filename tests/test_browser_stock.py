@@ -7,28 +7,7 @@ devices per state at each digileenplek, and the loans of the last 12 months.
 
 from selenium.webdriver.common.by import By
 
-from assettrack.extensions import db
-from assettrack.models import Location
-from assettrack.models import Organisation
 from tests.browser import PASSWORD
-
-
-def add_aalst(world) -> None:
-    """A second digileenplek, of another library, in another municipality."""
-    with world.app.app_context():
-        library = Organisation(name="Bibliotheek Aalst", kind="lending")
-        db.session.add(library)
-        db.session.flush()
-        place = Location(
-            name="Bib Aalst",
-            kind="lending",
-            municipality="Aalst",
-            postcode="9300",
-            organisation_id=library.id,
-        )
-        db.session.add(place)
-        db.session.commit()
-        world.location_ids["aalst"] = place.id
 
 
 def table(browser) -> dict[str, dict]:
@@ -52,9 +31,8 @@ def numbers(lines: dict[str, dict]) -> dict[str, dict[str, str]]:
 
 
 def test_a_coordinator_reads_the_stock_and_opens_the_devices_behind_a_number(
-    world, web, browser
+    world, web, browser, aalst
 ):
-    add_aalst(world)
     world.intake()
     ready = sorted(world.ready_device()["asset_tag"] for _ in range(2))
     world.lent_device()

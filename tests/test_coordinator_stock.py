@@ -27,7 +27,6 @@ from assettrack import stock
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import Location
-from assettrack.models import Organisation
 from assettrack.models import WorkflowEvent
 from assettrack.reporting.per_month import lent_per_month
 
@@ -35,26 +34,6 @@ MIGRATION = (
     Path(__file__).parent.parent
     / "assettrack/migrations/versions/0009_home_location.py"
 )
-
-
-@pytest.fixture
-def aalst(world) -> int:
-    """A second digileenplek, of another library, in another municipality."""
-    with world.app.app_context():
-        library = Organisation(name="Bibliotheek Aalst", kind="lending")
-        db.session.add(library)
-        db.session.flush()
-        place = Location(
-            name="Bib Aalst",
-            kind="lending",
-            municipality="Aalst",
-            postcode="9300",
-            organisation_id=library.id,
-        )
-        db.session.add(place)
-        db.session.commit()
-        world.location_ids["aalst"] = place.id
-        return place.id
 
 
 def stock_of(api, **query) -> dict:
