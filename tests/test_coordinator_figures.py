@@ -343,7 +343,8 @@ def test_a_period_runs_from_brussels_midnight_to_brussels_midnight(world):
 
 
 def record(world, tag: str, action: str, at: datetime, **states) -> None:
-    """An event as another system would have written it at `at`."""
+    """An event as another system would have written it at `at` (at the workshop,
+    from qc to ready, unless `place`, `from_state` or `to_state` say otherwise)."""
     with world.app.app_context():
         device_id = db.session.scalar(
             sa.select(Device.id).where(Device.asset_tag == tag)
@@ -354,7 +355,7 @@ def record(world, tag: str, action: str, at: datetime, **states) -> None:
                 action=action,
                 from_state=states.get("from_state", "qc"),
                 to_state=states.get("to_state", "ready"),
-                location_id=world.location_ids["workshop"],
+                location_id=world.location_ids[states.get("place", "workshop")],
                 at=at,
                 payload={},
             )

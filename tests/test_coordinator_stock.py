@@ -29,6 +29,7 @@ from assettrack.models import Device
 from assettrack.models import Location
 from assettrack.models import WorkflowEvent
 from assettrack.reporting.per_month import lent_per_month
+from tests.test_coordinator_figures import record
 
 MIGRATION = (
     Path(__file__).parent.parent
@@ -360,23 +361,17 @@ def month_back(today: date, months: int, day: int = 15) -> date:
 
 def lent_at(world, at: datetime, action: str = "lend") -> None:
     """A loan (or another event) as an earlier desk system wrote it at `at`."""
+    to_state = "lent" if action == "lend" else "returned"
     tag = world.intake()["asset_tag"]
-    with world.app.app_context():
-        device_id = db.session.scalar(
-            sa.select(Device.id).where(Device.asset_tag == tag)
-        )
-        db.session.add(
-            WorkflowEvent(
-                device_id=device_id,
-                action=action,
-                from_state="ready",
-                to_state="lent" if action == "lend" else "returned",
-                location_id=world.location_ids["digileenplek"],
-                at=at,
-                payload={},
-            )
-        )
-        db.session.commit()
+    record(
+        world,
+        tag,
+        action,
+        at,
+        place="digileenplek",
+        from_state="ready",
+        to_state=to_state,
+    )
 
 
 def test_the_loans_per_month_are_the_lend_events_of_each_belgian_month(world, web):
