@@ -454,6 +454,12 @@ class _Loader:
     def _act(self, device: Device, action: str, actor: User, **payload) -> None:
         lifecycle.perform(device, action, actor, payload)
 
+    def _move(self, device: Device, place: Location, arrived: bool = True) -> None:
+        """A hand-over: sent by the coordinator, received (unless still on its way)."""
+        self._act(device, "transfer", self.coordinator, location=place.id)
+        if arrived:
+            self._act(device, "receive", self.coordinator)
+
     def _erase(
         self,
         device: Device,
@@ -571,7 +577,7 @@ class _Loader:
     ) -> tuple[Device, Partner, Desk]:
         device, partner = self._to_ready(batch)
         desk = self.rng.choice(self.desks)
-        self._act(device, "transfer", self.coordinator, location=desk.place.id)
+        self._move(device, desk.place)
         self._lend(device, desk, due_in)
         return device, partner, desk
 
@@ -642,14 +648,10 @@ class _Loader:
         if turn < 0.3:
             return  # still at the workshop
         if turn < 0.45:
-            self._act(device, "transfer", self.coordinator, location=self.storage.id)
+            self._move(device, self.storage)
             return
-        self._act(
-            device,
-            "transfer",
-            self.coordinator,
-            location=self.rng.choice(self.desks).place.id,
-        )
+        # A few are still on their way to the digileenplek.
+        self._move(device, self.rng.choice(self.desks).place, turn < 0.9)
 
     def _story_lent(self, batch) -> None:
         turn = self.rng.random()

@@ -49,8 +49,18 @@ def filtered(args: dict) -> sa.Select:
     if "home" in args:
         select = select.where(Device.home_location_id == args["home"])
     if "away" in args:
-        at_home = Device.location_id == Device.home_location_id
+        # On its way, a device is away from home even when it left from there.
+        at_home = sa.and_(
+            Device.location_id == Device.home_location_id,
+            Device.in_transit_to_id.is_(None),
+        )
         select = select.where(sa.not_(at_home) if args["away"] else at_home)
+    if "in_transit" in args:
+        sent = Device.in_transit_to_id
+        on_its_way = sent.is_not(None) if args["in_transit"] else sent.is_(None)
+        select = select.where(on_its_way)
+    if "sent_to" in args:
+        select = select.where(Device.in_transit_to_id == args["sent_to"])
     if "organisation" in args or "municipality" in args:
         place = sa.select(Location.id)
         if "organisation" in args:

@@ -133,6 +133,15 @@ def with_defaults(action: str, payload: dict, refs: References, history) -> dict
     return {**payload, "due_date": due}
 
 
+def with_place(action: str, payload: dict, device: Device) -> dict:
+    """A copy of the payload; a `receive` names no place: it arrived where sent."""
+    payload = dict(payload)
+    if action == "receive" and not payload.get("location"):
+        if device.in_transit_to_id is not None:
+            payload["location"] = device.in_transit_to_id
+    return payload
+
+
 @dataclass
 class History:
     """Where a device's history stands: all the guards compare against.
@@ -270,6 +279,7 @@ def facts_for(
         state=State(device.state),
         today=date.today(),
         location=_place(device.location),
+        in_transit_to=_place(device.in_transit_to),
         disks=_disk_facts(device, history),
         last_exposure=max(positions.get("register", 0), positions.get("return", 0)),
         last_wipe_start=positions.get("start_wipe"),
@@ -292,7 +302,8 @@ class Step:
     """One action being applied: what its effect may read and change."""
 
     device: Device
-    payload: dict
+    action: str
+    payload: dict  # the event's payload: an effect may add what it needs kept
     refs: References
     history: History
 
@@ -340,12 +351,30 @@ def _closer(outcome: str) -> Callable[[Step], None]:
     return close
 
 
-def _transfer(step: Step) -> None:
-    destination = step.refs.destination
-    # Set the id too: the event below reads it before any flush would.
-    step.device.location, step.device.location_id = destination, destination.id
-    step.device.home_location_id = stock.new_home(
-        "transfer", destination, step.device.home_location_id
+def _send(step: Step) -> None:
+    """The device leaves: in transit, at neither place, until it is received."""
+    step.device.in_transit_to = step.refs.destination
+    step.device.in_transit_to_id = step.refs.destination.id
+    step.device.in_transit_since = utcnow()
+
+
+def _arrive(step: Step) -> None:
+    """The device is where the payload says: the end of a transfer, or a correction.
+
+    The event keeps what the records said before: where the device was sent,
+    or, if it was not on its way, the place it was thought to be.
+    """
+    device, destination = step.device, step.refs.destination
+    if device.in_transit_to_id is not None:
+        step.payload["sent_to"] = device.in_transit_to_id
+    elif device.location_id is not None:
+        step.payload["from_location"] = device.location_id
+    # Set the ids too: the event below reads them before any flush would.
+    device.location, device.location_id = destination, destination.id
+    device.in_transit_to, device.in_transit_to_id = None, None
+    device.in_transit_since = None
+    device.home_location_id = stock.new_home(
+        step.action, destination, device.home_location_id
     )
 
 
@@ -354,7 +383,9 @@ EFFECTS: dict[str, Callable[[Step], None]] = {
     "renew": _renew,
     "return": _closer("returned"),
     "report_lost": _closer("lost"),
-    "transfer": _transfer,
+    "transfer": _send,
+    "receive": _arrive,
+    "relocate": _arrive,
 }
 
 
@@ -375,6 +406,7 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
     :raises Conflict: another request changed the device first.
     """
     try:
+        payload = with_place(action, payload, device)
         refs = references(payload, actor, device, action, writing=True)
         history = read_history(device)
         payload = with_defaults(action, payload, refs, history)
@@ -382,7 +414,7 @@ def perform(device: Device, action: str, actor: User, payload: dict) -> Performe
         transition = workflow.decide(facts, action, actor.role)
         source = device.state
         if effect := EFFECTS.get(action):
-            effect(Step(device, payload, refs, history))
+            effect(Step(device, action, payload, refs, history))
         device.state = workflow.target_of(transition, State(source)).value
         device.touch()
         event = WorkflowEvent(
@@ -410,6 +442,7 @@ def check(
 
     `in_basket`: devices already in the desk's basket for the same borrower.
     """
+    payload = with_place(action, payload, device)
     refs = references(payload, actor, device, action, in_basket=in_basket)
     history = read_history(device)
     payload = with_defaults(action, payload, refs, history)

@@ -1,15 +1,19 @@
 """Stock: how many devices are where, in which state, of which kind.
 
-A device is counted at the place it is now (`Device.location_id`). Its home is
-where it belongs (`Device.home_location_id`), set by one rule, `new_home`: the
-digileenplek it was last transferred to, else the place it was taken in. A
-row's `away` counts the devices whose home is in the row's group but which are
-now somewhere else; those are not in the row's `count`.
+A device is counted at the place it is now (`Device.location_id`), unless it
+is in transit: sent by a transfer and not yet received, it counts on its route
+(`Stock.in_transit`) and at neither place, so the places plus the routes add up
+to every device. Its home is where it belongs (`Device.home_location_id`), set
+by one rule, `new_home`: the digileenplek it last arrived at, else the place it
+was taken in. A row's `away` counts the devices whose home is in the row's
+group but which are now somewhere else or on their way; those are not in the
+row's `count`.
 """
 
 from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -21,6 +25,7 @@ from assettrack.models import LocationKind
 from assettrack.models import User
 from assettrack.workflow import INTAKE
 
+ARRIVALS = ("receive", "relocate")
 GROUPS = ("location", "organisation", "municipality")
 SEES_ALL = {"admin", "coordinator"}
 
@@ -28,15 +33,16 @@ SEES_ALL = {"admin", "coordinator"}
 def new_home(action: str, place: Location | None, home_id: int | None) -> int | None:
     """A device's home after `action` brought it to `place`: the one rule.
 
-    Taken in: that place. Transferred to a digileenplek: that place (a transfer
-    to a workshop or store leaves the home as it was). Anything else: unchanged.
-    The migration that added the column (0009) fills it by the same rule.
+    Taken in: that place. Received at (or found at) a digileenplek: that place
+    (arriving at a workshop or store leaves the home as it was). Anything else:
+    unchanged. The migration that added the column (0009) filled it by the same
+    rule, from the one-scan transfers there were then.
     """
     if place is None:
         return home_id
     if action == INTAKE:
         return place.id
-    if action == "transfer" and place.kind == LocationKind.lending:
+    if action in ARRIVALS and place.kind == LocationKind.lending:
         return place.id
     return home_id
 
@@ -94,7 +100,12 @@ class Row:
         name = {"location": "location", "organisation": "organisation"}.get(
             self.key.group, "municipality"
         )
-        return {name: self.key.value, "state": self.state, "kind": self.kind}
+        return {
+            name: self.key.value,
+            "state": self.state,
+            "kind": self.kind,
+            "in_transit": "false",
+        }
 
     @property
     def devices(self) -> str:
@@ -112,9 +123,34 @@ class Row:
 
 
 @dataclass
+class Transit:
+    """Devices sent from one place to another and not received yet."""
+
+    origin: Location | None
+    destination: Location
+    count: int = 0
+    since: datetime | None = None  # when the longest-travelling one was sent
+
+    def age(self, now: datetime) -> int:
+        """Whole days the longest-travelling device has been on its way."""
+        return (now - self.since).days if self.since else 0
+
+    def filters(self) -> dict:
+        found = {"in_transit": "true", "sent_to": self.destination.id}
+        if self.origin is not None:
+            found["location"] = self.origin.id
+        return found
+
+    @property
+    def devices(self) -> str:
+        return "/api/v1/devices?" + urlencode(self.filters())
+
+
+@dataclass
 class Stock:
     group: str
     rows: list[Row]
+    in_transit: list[Transit] = field(default_factory=list)
     by_state: Counter = field(default_factory=Counter)
     by_kind: Counter = field(default_factory=Counter)
 
@@ -123,9 +159,15 @@ class Stock:
         return sum(self.by_state.values())
 
     @property
+    def travelling(self) -> int:
+        return sum(transit.count for transit in self.in_transit)
+
+    @property
     def totals(self) -> dict:
+        """Every device: those at the places (the rows) and those on their way."""
         return {
             "devices": self.total,
+            "in_transit": self.travelling,
             "by_state": dict(self.by_state),
             "by_kind": dict(self.by_kind),
         }
@@ -140,6 +182,48 @@ def sees(user: User, place: Location) -> bool:
     return user.role in SEES_ALL or place.organisation_id == user.organisation_id
 
 
+def _narrowed(select: sa.Select, state, kind, location) -> sa.Select:
+    if state:
+        select = select.where(Device.state == state)
+    if kind:
+        select = select.where(Device.kind == kind)
+    if location is not None:
+        select = select.where(
+            sa.or_(
+                Device.location_id == location,
+                Device.home_location_id == location,
+                Device.in_transit_to_id == location,
+            )
+        )
+    return select
+
+
+def routes(
+    places: dict[int, Location], everywhere: dict[int, Location], *narrowing
+) -> list[Transit]:
+    """The devices on their way, per route, the longest-travelling first.
+
+    A route shows when its start or its end is one of `places`.
+    """
+    select = _narrowed(
+        sa.select(
+            Device.location_id,
+            Device.in_transit_to_id,
+            sa.func.count(),
+            sa.func.min(Device.in_transit_since),
+        )
+        .where(Device.in_transit_to_id.is_not(None))
+        .group_by(Device.location_id, Device.in_transit_to_id),
+        *narrowing,
+    )
+    found = [
+        Transit(everywhere.get(origin), everywhere[destination], number, since)
+        for origin, destination, number, since in db.session.execute(select)
+        if origin in places or destination in places
+    ]
+    return sorted(found, key=lambda t: (t.since is None, t.since))
+
+
 def count(
     user: User,
     group: str = "location",
@@ -149,27 +233,23 @@ def count(
 ) -> Stock:
     """The stock `user` may see, grouped by `group`, in one grouped query.
 
-    `location` narrows to one place (devices there now, and those at home there).
+    `location` narrows to one place (devices there now, at home there, or on
+    their way there).
     """
     everywhere = all_places()
     places = {i: p for i, p in everywhere.items() if sees(user, p)}
     if location is not None:
         places = {location: places[location]} if location in places else {}
-    select = sa.select(
+    columns = (
         Device.location_id,
         Device.home_location_id,
+        Device.in_transit_to_id,
         Device.state,
         Device.kind,
-        sa.func.count(),
-    ).group_by(Device.location_id, Device.home_location_id, Device.state, Device.kind)
-    if state:
-        select = select.where(Device.state == state)
-    if kind:
-        select = select.where(Device.kind == kind)
-    if location is not None:
-        select = select.where(
-            sa.or_(Device.location_id == location, Device.home_location_id == location)
-        )
+    )
+    select = _narrowed(
+        sa.select(*columns, sa.func.count()).group_by(*columns), state, kind, location
+    )
     rows: dict[tuple, Row] = {}
     stock = Stock(group, [])
 
@@ -182,19 +262,23 @@ def count(
             )
         return found
 
-    for now_id, home_id, device_state, device_kind, number in db.session.execute(
+    for now_id, home_id, to_id, device_state, device_kind, number in db.session.execute(
         select
     ):
         now, home = places.get(now_id), places.get(home_id)
-        if now is not None:
+        if now is not None and to_id is None:
             row(now, device_state, device_kind).count += number
+        if now is not None or to_id in places:
+            # At a place the user sees, or on a route that starts or ends at one.
             stock.by_state[device_state] += number
             stock.by_kind[device_kind] += number
         if home is not None and (
-            now_id not in everywhere
+            to_id is not None
+            or now_id not in everywhere
             or key_of(home, group).value != key_of(everywhere[now_id], group).value
         ):
             row(home, device_state, device_kind).away += number
+    stock.in_transit = routes(places, everywhere, state, kind, location)
     stock.rows = sorted(
         rows.values(), key=lambda r: (*r.key.sort, str(r.key.value), r.state, r.kind)
     )

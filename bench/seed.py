@@ -390,10 +390,17 @@ class Story:
         destination = self.rng.choice(
             [p for p in self.world.digileenplekken if p != self.location]
         )
+        # Two scans: sent from here, then received there a few days later.
         self.wait(0.5, 10)
-        self.location = destination
         self.step(
             "transfer", actor=self.world.coordinator, payload={"location": destination}
+        )
+        self.wait(0.5, 5)
+        self.location = destination
+        self.step(
+            "receive",
+            actor=self.world.coordinator,
+            payload={"location": destination, "sent_to": destination},
         )
 
     def lend(self) -> None:
@@ -773,7 +780,7 @@ def home_of(story, lending: set[int]) -> int | None:
     """The device's home by `stock.new_home`'s rule, replayed over its events."""
     home = None
     for _t, action, _source, _target, _actor, location, _payload in story.events:
-        if action == INTAKE or (action == "transfer" and location in lending):
+        if action == INTAKE or (action == "receive" and location in lending):
             home = location
     return home
 

@@ -314,12 +314,15 @@ class World:
         self.record_qc(tag)
         self.ok(self.repair.act(tag, "pass_qc"))
         if at != "workshop":
-            self.ok(
-                self.coordinator.act(
-                    tag, "transfer", {"location": self.location_ids[at]}
-                )
-            )
+            self.move(tag, at)
         return self.repair.get(f"/devices/{tag}").get_json()
+
+    def move(self, tag: str, to: str) -> dict:
+        """Both scans of a hand-over by the coordinator: sent, then received at `to`."""
+        self.ok(
+            self.coordinator.act(tag, "transfer", {"location": self.location_ids[to]})
+        )
+        return self.ok(self.coordinator.act(tag, "receive"))
 
     def lent_device(self) -> dict:
         """A device lent to B-0042 (Lena), or to a new borrower if she has one.

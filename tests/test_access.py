@@ -410,6 +410,7 @@ def test_an_admin_can_do_everything(world):
     assert admin.post(f"/devices/{tag}/qc", json=qc_record("A")).status_code == 201
     world.ok(admin.act(tag, "pass_qc"))
     world.ok(admin.act(tag, "transfer", {"location": location.get_json()["id"]}))
+    world.ok(admin.act(tag, "receive"))
     assert (
         admin.post("/borrowers", json={"code": "B-0500", "name": "Ilse"}).status_code
         == 201

@@ -90,8 +90,7 @@ class Day:
 
     def lent(self, donation: int | None = None) -> str:
         tag, w = self.ready(donation=donation), self.world
-        place = {"location": w.location_ids["digileenplek"]}
-        w.ok(w.coordinator.act(tag, "transfer", place))
+        w.move(tag, "digileenplek")
         self.lend(tag)
         return tag
 

@@ -7,7 +7,6 @@ the devices it counts; a repair partner or desk sees only its own places.
 """
 
 import html
-import importlib
 import random
 import re
 from collections import Counter
@@ -15,7 +14,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
-from pathlib import Path
+from datetime import timedelta
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -30,11 +29,6 @@ from assettrack.models import Location
 from assettrack.models import WorkflowEvent
 from assettrack.reporting.per_month import lent_per_month
 from tests.test_coordinator_figures import record
-
-MIGRATION = (
-    Path(__file__).parent.parent
-    / "assettrack/migrations/versions/0009_home_location.py"
-)
 
 
 def stock_of(api, **query) -> dict:
@@ -56,7 +50,7 @@ def listed(api, url: str) -> list[str]:
 
 
 def from_history(app) -> dict[str, dict]:
-    """Each device's state, place and home as its events alone say."""
+    """Each device's state, place, home and destination as its events alone say."""
     with app.app_context():
         lending = set(
             db.session.scalars(sa.select(Location.id).where(Location.kind == "lending"))
@@ -68,11 +62,16 @@ def from_history(app) -> dict[str, dict]:
             sa.select(WorkflowEvent).order_by(WorkflowEvent.id)
         ):
             device = told.setdefault(
-                tags[event.device_id], {"kind": kinds[event.device_id], "home": None}
+                tags[event.device_id],
+                {"kind": kinds[event.device_id], "home": None, "sent_to": None},
             )
             device["state"], device["location"] = event.to_state, event.location_id
+            if event.action == "transfer":
+                device["sent_to"] = event.payload["location"]
+            if event.action in ("receive", "relocate"):
+                device["sent_to"] = None
             if event.action == "register" or (
-                event.action == "transfer" and event.location_id in lending
+                event.action in ("receive", "relocate") and event.location_id in lending
             ):
                 device["home"] = event.location_id
         return told
@@ -80,14 +79,16 @@ def from_history(app) -> dict[str, dict]:
 
 def random_workflows(world, seed: int, steps: int) -> None:
     """What a digibank does in a week, in a random order: take in, wipe, make
-    ready, move between places, lend."""
+    ready, send between places, receive, find one elsewhere, lend."""
     rng = random.Random(seed)
     places = list(world.location_ids)
     ready: list[str] = []
+    travelling: list[str] = []
     received: list[str] = []
     for _ in range(steps):
         step = rng.choice(
-            ["intake", "intake", "wipe", "ready", "ready", "move", "move", "lend"]
+            ["intake", "intake", "wipe", "ready", "ready", "send", "send", "arrive"]
+            + ["found", "lend"]
         )
         if step == "intake":
             kind = rng.choice(["laptop", "desktop", "tablet"])
@@ -96,27 +97,52 @@ def random_workflows(world, seed: int, steps: int) -> None:
             world.ok(world.repair.act(received.pop(), "start_wipe"))
         elif step == "ready":
             ready.append(world.ready_device(at=rng.choice(places))["asset_tag"])
-        elif step == "move" and ready:
-            tag = rng.choice(ready)
+        elif step in ("send", "found") and ready:
+            tag = ready.pop(rng.randrange(len(ready)))
             now = world.coordinator.get(f"/devices/{tag}").get_json()["location"]["id"]
             there = rng.choice([p for p in places if world.location_ids[p] != now])
+            action = "transfer" if step == "send" else "relocate"
             world.ok(
                 world.coordinator.act(
-                    tag, "transfer", {"location": world.location_ids[there]}
+                    tag, action, {"location": world.location_ids[there]}
                 )
             )
+            (travelling if step == "send" else ready).append(tag)
+        elif step == "arrive" and travelling:
+            tag = travelling.pop(0)
+            world.ok(world.desk.act(tag, "receive"))
+            ready.append(tag)
         elif step == "lend":
             world.lent_device()
 
 
 def test_the_counts_are_what_the_histories_say_after_random_workflows(world, aalst):
-    random_workflows(world, seed=2, steps=16)
+    random_workflows(world, seed=2, steps=24)
     told = from_history(world.app)
     # The week had some of everything: the counts below are not trivially right.
     assert len({d["state"] for d in told.values()}) >= 4
     assert any(d["home"] != d["location"] for d in told.values())
-    expected = Counter((d["location"], d["state"], d["kind"]) for d in told.values())
+    assert any(d["sent_to"] for d in told.values())
+    expected = Counter(
+        (d["location"], d["state"], d["kind"])
+        for d in told.values()
+        if not d["sent_to"]
+    )
     answer = stock_of(world.coordinator)
+    on_the_way = Counter(
+        (d["location"], d["sent_to"]) for d in told.values() if d["sent_to"]
+    )
+    assert on_the_way == Counter(
+        {
+            (route["from"]["id"], route["to"]["id"]): route["count"]
+            for route in answer["in_transit"]
+        }
+    )
+    # The places and the routes add up to every device.
+    assert answer["totals"]["in_transit"] == sum(on_the_way.values())
+    assert sum(row["count"] for row in answer["rows"]) + sum(
+        route["count"] for route in answer["in_transit"]
+    ) == len(told)
     counted = Counter(
         {
             (row["location"]["id"], row["state"], row["kind"]): row["count"]
@@ -143,7 +169,7 @@ def test_the_counts_are_what_the_histories_say_after_random_workflows(world, aal
     away = Counter(
         (d["home"], d["state"], d["kind"])
         for d in told.values()
-        if d["home"] != d["location"]
+        if d["home"] != d["location"] or d["sent_to"]
     )
     assert away == Counter(
         {
@@ -155,7 +181,7 @@ def test_the_counts_are_what_the_histories_say_after_random_workflows(world, aal
 
 
 def test_every_number_lists_exactly_the_devices_it_counts(world, aalst):
-    random_workflows(world, seed=11, steps=10)
+    random_workflows(world, seed=12, steps=14)
     told = from_history(world.app)
     for group in stock.GROUPS:
         for row in stock_of(world.coordinator, group=group)["rows"]:
@@ -168,6 +194,13 @@ def test_every_number_lists_exactly_the_devices_it_counts(world, aalst):
                 away = listed(world.coordinator, row["away_devices"])
                 assert len(away) == row["away"], row
                 assert all(told[t]["home"] == row["location"]["id"] for t in away)
+    routes = stock_of(world.coordinator)["in_transit"]
+    assert routes, "the week sent devices that have not arrived yet"
+    for route in routes:
+        tags = listed(world.coordinator, route["devices"])
+        assert len(tags) == route["count"], route
+        assert {told[t]["sent_to"] for t in tags} == {route["to"]["id"]}
+        assert {told[t]["location"] for t in tags} == {route["from"]["id"]}
 
 
 def test_the_rollups_add_up_per_organisation_and_per_municipality(world, aalst):
@@ -201,11 +234,7 @@ def test_the_rollups_add_up_per_organisation_and_per_municipality(world, aalst):
 def test_a_device_sent_to_the_store_stays_at_home_at_its_digileenplek(world):
     tag = world.ready_device()["asset_tag"]  # at De Krook
     krook = world.location_ids["digileenplek"]
-    world.ok(
-        world.coordinator.act(
-            tag, "transfer", {"location": world.location_ids["storage"]}
-        )
-    )
+    world.move(tag, "storage")
     rows = stock_of(world.coordinator, location=krook)["rows"]
     assert [(r["location"]["id"], r["count"], r["away"]) for r in rows] == [
         (krook, 0, 1)
@@ -214,7 +243,7 @@ def test_a_device_sent_to_the_store_stays_at_home_at_its_digileenplek(world):
     stored = stock_of(world.coordinator, location=world.location_ids["storage"])
     assert [(r["count"], r["away"]) for r in stored["rows"]] == [(1, 0)]
     # Back to a digileenplek: that one is its home now.
-    world.ok(world.coordinator.act(tag, "transfer", {"location": krook}))
+    world.move(tag, "digileenplek")
     assert listed(world.coordinator, f"/api/v1/devices?home={krook}&away=false") == [
         tag
     ]
@@ -271,24 +300,6 @@ def test_the_devices_without_a_token_or_with_bad_filters_are_refused(world):
     assert response.status_code == 422
 
 
-def test_the_migration_fills_in_the_home_by_the_same_rule(world, aalst):
-    random_workflows(world, seed=5, steps=10)
-    spec = importlib.util.spec_from_file_location("home_migration", MIGRATION)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    with world.app.app_context():
-        before = dict(
-            db.session.execute(sa.select(Device.id, Device.home_location_id)).all()
-        )
-        db.session.execute(sa.update(Device).values(home_location_id=None))
-        db.session.execute(sa.text(migration.BACKFILL))
-        db.session.commit()
-        after = dict(
-            db.session.execute(sa.select(Device.id, Device.home_location_id)).all()
-        )
-    assert after == before and None not in after.values()
-
-
 # --- the page ------------------------------------------------------------------------
 
 
@@ -337,6 +348,33 @@ def follow_every_number(visitor, address: str) -> None:
             r'<a href="/devices/([^"]+)">', listing.get_data(as_text=True)
         )
         assert len(rows) == int(number), url
+
+
+def test_the_stock_page_shows_what_is_on_the_way_and_how_long(world, web):
+    late, fresh = (world.ready_device(at="workshop")["asset_tag"] for _ in range(2))
+    krook = {"location": world.location_ids["digileenplek"]}
+    for tag in (late, fresh):
+        world.ok(world.coordinator.act(tag, "transfer", krook))
+    with world.app.app_context():
+        db.session.execute(
+            sa.update(Device)
+            .where(Device.asset_tag == late)
+            .values(in_transit_since=datetime.now(UTC) - timedelta(days=9, hours=1))
+        )
+        db.session.commit()
+    coordinator = web.visitor("coordinator")
+    page = coordinator.get("/stock")
+    shown = text_of(page)
+    assert "Onderweg" in shown
+    assert "Werkplaats Gent De Krook 2 9 dagen" in shown
+    assert '<tr class="late">' in page.get_data(as_text=True), "9 days is too long"
+    assert [number for _url, number in links_of(page, "/stock/devices")][-1] == "2"
+    follow_every_number(coordinator, "/stock")
+    # Received: on the way no more, and counted at De Krook.
+    world.ok(world.desk.act(late, "receive"))
+    world.ok(world.desk.act(fresh, "receive"))
+    shown = text_of(coordinator.get("/stock"))
+    assert "Onderweg" not in shown
 
 
 def test_only_coordinators_open_the_stock_page_and_bad_filters_say_so(world, web):

@@ -25,6 +25,8 @@ def test_a_desk_lends_a_ready_device_to_a_known_borrower(world):
     assert seen(world.desk, tag)["device"]["allowed_actions"] == [
         "lend",
         "send_to_repair",
+        "transfer",
+        "relocate",
     ]
     device = accepted(world, "desk", tag, "lend", lend(30), to="lent")
     assert device["current_loan"] == {
@@ -48,7 +50,7 @@ def test_lending_is_refused_away_from_a_lending_location(world):
         lend(),
         reason="the device is not at a lending location (Werkplaats Gent); transfer it first",
     )
-    assert details["allowed"] == ["send_to_repair"]
+    assert details["allowed"] == ["send_to_repair", "transfer", "relocate"]
     stored = world.ready_device(at="storage")["asset_tag"]
     refused(
         world,
@@ -251,10 +253,13 @@ def test_a_returned_device_must_be_wiped_again_before_the_next_loan(world):
         lend(),
         reason="not possible while the device is returned",
     )
-    assert details["allowed"] == ["send_to_repair"]
+    # The desk sends it to the workshop, where it is wiped.
+    assert details["allowed"] == ["send_to_repair", "transfer", "relocate"]
     assert seen(world.repair, tag)["device"]["allowed_actions"] == [
         "start_wipe",
         "send_to_repair",
+        "transfer",
+        "relocate",
     ]
 
 
@@ -276,6 +281,8 @@ def test_a_lost_device_stays_lost(world):
         "send_to_repair": {"reason": "found again"},
         "fail_qc": {"failed_items": ["power"]},
         "transfer": {"location": world.location_ids["storage"]},
+        "receive": {},
+        "relocate": {"location": world.location_ids["storage"]},
     }
     for action in ACTIONS:
         details = refused(
@@ -297,19 +304,76 @@ def test_a_coordinator_may_report_a_device_lost(world):
 # --- moving stock ---------------------------------------------------------------------------
 
 
-def test_a_coordinator_moves_a_ready_device_to_a_digileenplek(world):
+def test_a_hand_over_is_two_scans_and_the_device_is_lent_only_once_received(world):
     tag = world.ready_device(at="workshop")["asset_tag"]
-    destination = world.location_ids["digileenplek"]
-    device = accepted(
-        world, "coordinator", tag, "transfer", {"location": destination}, to="ready"
+    workshop = world.location_ids["workshop"]
+    krook = world.location_ids["digileenplek"]
+    sent = accepted(world, "repair", tag, "transfer", {"location": krook}, to="ready")
+    assert sent["location"]["id"] == workshop, "on its way, it is not there yet"
+    assert sent["in_transit"]["to"]["id"] == krook
+    assert sent["in_transit"]["since"] is not None
+    event = seen(world.repair, tag)["events"][-1]
+    assert (event["action"], event["location"]) == ("transfer", workshop)
+    assert event["payload"] == {"location": krook}
+
+    details = refused(
+        world,
+        "desk",
+        tag,
+        "lend",
+        lend(),
+        reason="the device is in transit to De Krook; receive it first",
     )
-    assert device["location"]["id"] == destination
-    event = seen(world.coordinator, tag)["events"][-1]
-    assert event["payload"] == {"location": destination}
-    assert event["location"] == destination, (
-        "the transfer event says where the device went"
-    )
+    assert details["allowed"] == ["receive", "relocate"]
+
+    received = accepted(world, "desk", tag, "receive", to="ready")
+    assert received["location"]["id"] == krook and received["in_transit"] is None
+    event = seen(world.desk, tag)["events"][-1]
+    assert (event["action"], event["location"]) == ("receive", krook)
+    assert event["payload"] == {"location": krook, "sent_to": krook}
     accepted(world, "desk", tag, "lend", lend(), to="lent")
+
+
+def test_a_device_received_at_another_place_is_where_it_arrived(world):
+    tag = world.ready_device(at="workshop")["asset_tag"]
+    krook, storage = world.location_ids["digileenplek"], world.location_ids["storage"]
+    accepted(world, "coordinator", tag, "transfer", {"location": krook}, to="ready")
+    device = accepted(
+        world, "coordinator", tag, "receive", {"location": storage}, to="ready"
+    )
+    assert device["location"]["id"] == storage and device["in_transit"] is None
+    event = seen(world.coordinator, tag)["events"][-1]
+    assert event["payload"] == {"location": storage, "sent_to": krook}
+
+
+def test_only_a_device_on_its_way_is_received(world):
+    tag = world.ready_device()["asset_tag"]
+    details = refused(
+        world,
+        "desk",
+        tag,
+        "receive",
+        {},
+        reason="the device is not in transit; it is at De Krook",
+    )
+    assert "receive" not in details["allowed"]
+
+
+def test_a_device_found_elsewhere_is_put_where_it_was_found(world):
+    tag = world.ready_device(at="workshop")["asset_tag"]
+    workshop, krook = world.location_ids["workshop"], world.location_ids["digileenplek"]
+    device = accepted(world, "desk", tag, "relocate", {"location": krook}, to="ready")
+    assert device["location"]["id"] == krook
+    event = seen(world.desk, tag)["events"][-1]
+    assert event["payload"] == {"location": krook, "from_location": workshop}
+    invalid(
+        world,
+        "desk",
+        tag,
+        "relocate",
+        {"location": krook},
+        fields={"location": ["the device is already there"]},
+    )
 
 
 def test_a_transfer_needs_a_known_other_place(world):
@@ -348,25 +412,20 @@ def test_a_transfer_needs_a_known_other_place(world):
     )
 
 
-def test_only_a_ready_device_is_moved_and_not_by_a_desk(world):
+def test_a_lent_device_is_not_sent_but_a_returned_one_goes_back_to_the_workshop(world):
     tag = world.lent_device()["asset_tag"]
+    workshop = world.location_ids["workshop"]
     refused(
         world,
         "coordinator",
         tag,
         "transfer",
-        {"location": world.location_ids["storage"]},
+        {"location": workshop},
         reason="not possible while the device is lent",
     )
-    ready = world.ready_device()["asset_tag"]
-    forbidden(
-        world, "desk", ready, "transfer", {"location": world.location_ids["storage"]}
+    accepted(world, "desk", tag, "return", to="returned")
+    device = accepted(
+        world, "desk", tag, "transfer", {"location": workshop}, to="returned"
     )
-    accepted(
-        world,
-        "repair",
-        ready,
-        "transfer",
-        {"location": world.location_ids["storage"]},
-        to="ready",
-    )
+    assert device["in_transit"]["to"]["id"] == workshop
+    accepted(world, "repair", tag, "receive", to="returned")

@@ -325,3 +325,23 @@ def test_the_desk_sees_whom_to_call_longest_overdue_first(world, web):
     assert cells[4] == ["10"]
     assert cells[5] == ["7", "dagen", "te", "laat"]
     assert web.visitor("repair").get("/desk/calls").status_code == 403
+
+
+def test_a_delivery_scanned_at_the_desk_is_received_there(world, web):
+    """The hand-over's second scan is the desk's ordinary scan."""
+    krook = {"location": world.location_ids["digileenplek"]}
+    first, second = (world.ready_device(at="workshop")["asset_tag"] for _ in range(2))
+    for tag in (first, second):
+        world.ok(world.coordinator.act(tag, "transfer", krook))
+    desk = web.visitor("desk")
+    assert scan(desk, first) == [
+        ("ok", f"{first} is aangekomen: ontvangen in De Krook.")
+    ]
+    arrived = world.desk.get(f"/devices/{first}").get_json()
+    assert arrived["location"]["name"] == "De Krook" and arrived["in_transit"] is None
+    # With a card scanned first, it is received and goes into the basket at once.
+    scan(desk, "B-0042")
+    assert scan(desk, second) == [
+        ("ok", f"{second} is aangekomen: ontvangen in De Krook."),
+        ("ok", f"{second} kan uitgeleend worden."),
+    ]

@@ -41,7 +41,7 @@ def test_each_scan_says_what_the_device_is_and_what_can_be_done(world, server):
     shown = desk_session(server, token_of(world, "desk"), typed)
     assert len(shown) == 2
     assert shown[0].startswith(f"{ready}  Lenovo ThinkPad T480: ready at De Krook")
-    assert shown[0].endswith("now: lend, send_to_repair")
+    assert shown[0].endswith("now: lend, send_to_repair, transfer, relocate")
     assert "lent at De Krook; due back" in shown[1] and "now: renew, return" in shown[1]
 
 

@@ -27,6 +27,7 @@ from marshmallow import Schema
 
 from assettrack.extensions import db
 from assettrack.schemas.actions import LendSchema
+from assettrack.schemas.actions import RelocateSchema
 from assettrack.schemas.actions import ReturnSchema
 from assettrack.schemas.actions import TransferSchema
 from assettrack.schemas.devices import DeviceIntakeSchema
@@ -234,6 +235,13 @@ TARGETS = {
         lambda b: f"/devices/{b.ready_tag}/actions/transfer",
         lambda b: {"location": b.location_ids["storage"]},
         TransferSchema,
+        success=200,
+    ),
+    "relocate": Target(
+        "coordinator",
+        lambda b: f"/devices/{b.ready_tag}/actions/relocate",
+        lambda b: {"location": b.location_ids["storage"], "note": "kast 3"},
+        RelocateSchema,
         success=200,
     ),
     "erasures": Target(
@@ -497,6 +505,7 @@ NESTED_JUNK = [
     ("lend", "borrower", "B-9999"),
     ("lend", "borrower", ""),
     ("transfer", "location", 99_999),
+    ("relocate", "location", 99_999),
     ("donations", "received_on", "yesterday"),
     ("locations", "postcode", "09000"),
     ("locations", "organisation", 99_999),

@@ -137,6 +137,18 @@ def payload_choices(world, kind: str, disks: tuple[int, ...]) -> list[dict]:
             {"location": 99999},
             {},
         ],
+        "receive": [
+            {},
+            {"location": places["storage"]},
+            {"location": places["digileenplek"]},
+            {"location": 99999},
+        ],
+        "relocate": [
+            {"location": places["digileenplek"]},
+            {"location": places["workshop"]},
+            {"location": 99999},
+            {},
+        ],
         "scrap": [{}, {"reason": "mainboard dead"}],
         "erase": [
             erasure(disk, **changes)
@@ -309,7 +321,9 @@ class Run:
         tag = self.tags[step.device]
         now = look(self.app, tag, "admin")
         state = State(now.mark.state)
-        if isinstance(step, Detour) and state == State.returned:
+        if now.allowed == ("receive", "relocate"):  # on its way: take it in
+            self.act(tag, "receive", "desk", {})
+        elif isinstance(step, Detour) and state == State.returned:
             self.act(tag, "send_to_repair", "desk", {"reason": "screen flickers"})
         elif state in (State.received, State.returned):
             self.act(tag, "start_wipe", "repair", {})

@@ -73,9 +73,16 @@ def test_a_registered_device_starts_its_history_as_received(world):
         event["to_state"],
         event["actor"],
     ) == ("register", None, "received", "repair@example.be")
-    assert device["device"]["allowed_actions"] == ["start_wipe", "send_to_repair"]
+    assert device["device"]["allowed_actions"] == [
+        "start_wipe",
+        "send_to_repair",
+        "transfer",
+        "relocate",
+    ]
     assert world.desk.get(f"/devices/{tag}").get_json()["allowed_actions"] == [
-        "send_to_repair"
+        "send_to_repair",
+        "transfer",
+        "relocate",
     ]
 
 
@@ -88,7 +95,12 @@ def test_a_repair_partner_takes_a_device_from_intake_to_ready(world):
     accepted(world, "repair", tag, "submit_qc", to="qc")
     world.record_qc(tag)
     ready = accepted(world, "repair", tag, "pass_qc", to="ready")
-    assert ready["allowed_actions"] == ["send_to_repair", "scrap", "transfer"]
+    assert ready["allowed_actions"] == [
+        "send_to_repair",
+        "scrap",
+        "transfer",
+        "relocate",
+    ]
     history = [e["action"] for e in seen(world.repair, tag)["events"]]
     assert history == ["register", "start_wipe", "finish_wipe", "submit_qc", "pass_qc"]
     assert replay(history) == State.ready
@@ -104,7 +116,7 @@ def test_an_action_in_the_wrong_state_is_refused_with_what_is_possible_now(world
         "start_wipe",
         reason="not possible while the device is wiping",
     )
-    assert details["allowed"] == ["send_to_repair"]
+    assert details["allowed"] == ["send_to_repair", "transfer", "relocate"]
     refused(
         world,
         "repair",
@@ -531,6 +543,7 @@ def test_nothing_more_happens_to_a_scrapped_device(world):
         "send_to_repair": {"reason": "try again"},
         "fail_qc": {"failed_items": ["power"]},
         "transfer": {"location": world.location_ids["storage"]},
+        "relocate": {"location": world.location_ids["storage"]},
     }
     for action in ACTIONS:
         details = refused(

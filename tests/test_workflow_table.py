@@ -57,6 +57,8 @@ def checked(grade: str | None = "B", lendability="school_office", **results):
     return QcFacts(items, grade, LAPTOP, lendability)
 
 
+STAYS = "(stays)"
+NOT_OUT = {"received", "wiping", "refurbishing", "qc", "ready", "returned", "repair"}
 # DESIGN.md's lifecycle table, written out again on purpose: a change to the
 # table in code must be a change to the design too.
 DESIGN = {
@@ -68,19 +70,21 @@ DESIGN = {
     "pass_qc": ({"qc"}, "ready"),
     "fail_qc": ({"qc"}, "refurbishing"),
     "lend": ({"ready"}, "lent"),
-    "renew": ({"lent"}, "lent"),
+    "renew": ({"lent"}, STAYS),
     "return": ({"lent"}, "returned"),
     "send_to_repair": (
         {"received", "wiping", "refurbishing", "qc", "ready", "returned"},
         "repair",
     ),
     "finish_repair": ({"repair"}, "refurbishing"),
-    "scrap": (
-        {"received", "wiping", "refurbishing", "qc", "ready", "returned", "repair"},
-        "scrapped",
-    ),
+    "scrap": (NOT_OUT, "scrapped"),
     "report_lost": ({"lent"}, "lost"),
-    "transfer": ({"ready"}, "ready"),
+    # DESIGN.md moves ready devices in one step. A hand-over is two scans (sent,
+    # received; issue 7), and received or returned devices travel to the
+    # workshop too.
+    "transfer": (NOT_OUT, STAYS),
+    "receive": (NOT_OUT, STAYS),
+    "relocate": (NOT_OUT, STAYS),
 }
 
 
@@ -143,6 +147,13 @@ def facts(state: State, **changes) -> DeviceFacts:
     return replace(good, **changes)
 
 
+def ready_for(action: str, state: State) -> DeviceFacts:
+    """`facts(state)`, on its way to De Krook when the action is receiving it."""
+    if action == "receive":
+        return facts(state, in_transit_to=DIGILEENPLEK, location=WORKSHOP)
+    return facts(state)
+
+
 def with_payload(state: State, **payload) -> DeviceFacts:
     base = facts(state)
     return replace(base, payload={**base.payload, **payload})
@@ -163,10 +174,7 @@ def a_source_of(action: str) -> State:
 
 def test_the_table_in_code_is_the_table_in_the_design():
     in_code = {
-        t.action: (
-            {s.value for s in t.sources},
-            target_of(t, a_source_of(t.action)).value,
-        )
+        t.action: ({s.value for s in t.sources}, t.target.value if t.target else STAYS)
         for t in TRANSITIONS
     }
     assert in_code == DESIGN
@@ -220,11 +228,12 @@ def test_a_contradictory_table_is_refused_when_it_loads(
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=row_id)
 @pytest.mark.parametrize("state", list(State), ids=str)
 def test_an_action_is_accepted_exactly_in_its_source_states(transition, state):
-    snapshot = facts(state)
+    snapshot = ready_for(transition.action, state)
     if state in transition.sources:
         decided = decide(snapshot, transition.action, "admin")
         assert decided is transition
-        assert target_of(decided, state) == State(DESIGN[transition.action][1])
+        target = DESIGN[transition.action][1]
+        assert target_of(decided, state) == (state if target == STAYS else target)
     else:
         with pytest.raises(Refused) as refused:
             decide(snapshot, transition.action, "admin")
@@ -240,23 +249,50 @@ def test_an_action_is_accepted_exactly_in_its_source_states(transition, state):
 
 @pytest.mark.parametrize("state", list(State), ids=str)
 def test_what_is_allowed_in_a_state_is_every_row_starting_there(state):
-    expected = [t.action for t in TRANSITIONS if state in t.sources]
+    # Every row but receiving: the device is not on its way.
+    expected = [
+        t.action for t in TRANSITIONS if state in t.sources and t.action != "receive"
+    ]
     assert allowed(facts(state), "admin") == expected
     if state in FINAL:
         assert expected == []
 
 
+@pytest.mark.parametrize("state", sorted(NOT_OUT), ids=str)
+def test_a_device_on_its_way_can_only_be_received_or_found(state):
+    on_its_way = facts(state, in_transit_to=DIGILEENPLEK, location=WORKSHOP)
+    assert allowed(on_its_way, "admin") == ["receive", "relocate"]
+    for transition in TRANSITIONS:
+        if transition.action in ("receive", "relocate") or state not in (
+            transition.sources
+        ):
+            continue
+        with pytest.raises(Refused) as refused:
+            decide(on_its_way, transition.action, "admin")
+        assert refused.value.reasons == [
+            "the device is in transit to De Krook; receive it first"
+        ]
+        assert refused.value.allowed == ["receive", "relocate"]
+
+
+def test_a_device_is_received_back_where_it_was_sent_from_if_it_never_left():
+    on_its_way = facts(
+        State.ready, in_transit_to=DIGILEENPLEK, location=WORKSHOP, destination=WORKSHOP
+    )
+    assert decide(on_its_way, "receive", "desk").action == "receive"
+
+
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=row_id)
 @pytest.mark.parametrize("role", ROLES)
 def test_only_the_roles_named_in_a_row_may_take_its_action(transition, role):
-    state = a_source_of(transition.action)
+    snapshot = ready_for(transition.action, a_source_of(transition.action))
     if role == "admin" or role in transition.roles:
-        assert decide(facts(state), transition.action, role) is transition
-        assert transition.action in allowed(facts(state), role)
+        assert decide(snapshot, transition.action, role) is transition
+        assert transition.action in allowed(snapshot, role)
     else:
         with pytest.raises(NotPermitted, match=f"a {role} user may not"):
-            decide(facts(state), transition.action, role)
-        assert transition.action not in allowed(facts(state), role)
+            decide(snapshot, transition.action, role)
+        assert transition.action not in allowed(snapshot, role)
 
 
 @pytest.mark.parametrize("state", list(State), ids=str)
@@ -269,7 +305,8 @@ def test_a_role_is_refused_before_the_state_is_even_considered(state):
 
 def test_the_lending_desk_may_lend_renew_return_and_report_lost_but_not_wipe_or_check():
     ready, lent = facts(State.ready), facts(State.lent)
-    assert allowed(ready, "desk") == ["lend", "send_to_repair"]
+    # and hand devices over: send, receive, correct where one was found
+    assert allowed(ready, "desk") == ["lend", "send_to_repair", "transfer", "relocate"]
     assert allowed(lent, "desk") == ["renew", "return", "report_lost"]
     for action in (
         "start_wipe",
@@ -279,7 +316,6 @@ def test_the_lending_desk_may_lend_renew_return_and_report_lost_but_not_wipe_or_
         "fail_qc",
         "finish_repair",
         "scrap",
-        "transfer",
     ):
         with pytest.raises(NotPermitted):
             decide(facts(a_source_of(action)), action, "desk")
@@ -293,10 +329,8 @@ def test_a_repair_partner_never_lends_renews_returns_or_reports_lost():
 
 def test_an_admin_may_take_every_action():
     for transition in TRANSITIONS:
-        assert (
-            decide(facts(a_source_of(transition.action)), transition.action, "admin")
-            is transition
-        )
+        snapshot = ready_for(transition.action, a_source_of(transition.action))
+        assert decide(snapshot, transition.action, "admin") is transition
 
 
 def test_an_unknown_action_is_named_in_the_answer():
@@ -582,6 +616,13 @@ DEVICE_REFUSALS = [
         id="lend-ssd-overwritten-only",
     ),
     pytest.param(
+        "receive",
+        State.ready,
+        {},
+        "the device is not in transit; it is at De Krook",
+        id="receive-not-sent",
+    ),
+    pytest.param(
         "scrap",
         State.received,
         {"disks": (disk("emmc E1", 4, "clear", "overwrite"),)},
@@ -836,11 +877,10 @@ def test_the_last_renewal_within_the_limit_is_accepted():
     assert target_of(BY_ACTION["renew"], State.lent) == State.lent
 
 
-def test_a_transfer_moves_the_device_but_keeps_its_state():
-    assert (
-        target_of(decide(facts(State.ready), "transfer", "coordinator"), State.ready)
-        == State.ready
-    )
+@pytest.mark.parametrize("action", ["transfer", "receive", "relocate"])
+def test_a_hand_over_keeps_the_device_in_its_state(action):
+    decided = decide(ready_for(action, State.ready), action, "coordinator")
+    assert target_of(decided, State.ready) == State.ready
 
 
 # ---------------------------------------------------------------------------
@@ -852,6 +892,7 @@ snapshots = st.builds(
     state=st.sampled_from(State),
     today=st.just(TODAY),
     location=st.sampled_from([None, WORKSHOP, DIGILEENPLEK, STORAGE]),
+    in_transit_to=st.sampled_from([None, None, DIGILEENPLEK, STORAGE]),
     disks=st.lists(
         st.builds(
             DiskFacts,

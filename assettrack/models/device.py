@@ -68,7 +68,12 @@ class Device(db.Model):
         sa.Index("ix_devices_state_location", "state", "location_id"),
         # The stock counts read only these: an index-only scan, not the table.
         sa.Index(
-            "ix_devices_stock", "location_id", "home_location_id", "state", "kind"
+            "ix_devices_stock",
+            "location_id",
+            "home_location_id",
+            "state",
+            "kind",
+            "in_transit_to_id",
         ),
     )
 
@@ -88,6 +93,12 @@ class Device(db.Model):
     home_location_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("locations.id"), index=True
     )
+    # Sent by a `transfer` and not yet received: where to, since when. The
+    # device stays at `location_id` in the records but counts at neither place.
+    in_transit_to_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("locations.id"), index=True
+    )
+    in_transit_since: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
     custodian_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("organisations.id"), index=True
     )
@@ -101,6 +112,9 @@ class Device(db.Model):
     location: so.Mapped[Location | None] = so.relationship(
         lazy="joined", foreign_keys=[location_id]
     )
+    in_transit_to: so.Mapped[Location | None] = so.relationship(
+        lazy="joined", foreign_keys=[in_transit_to_id]
+    )
     custodian: so.Mapped[Organisation | None] = so.relationship(lazy="joined")
     disks: so.Mapped[list["Disk"]] = so.relationship(
         back_populates="device", order_by="Disk.id", lazy="selectin"
@@ -109,6 +123,13 @@ class Device(db.Model):
     # Optimistic locking: an UPDATE that finds another version changes nothing
     # and raises, so two desks acting at once never both win.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def transit(self) -> dict | None:
+        """Where the device was sent and since when; None when it is not on its way."""
+        if self.in_transit_to is None:
+            return None
+        return {"to": self.in_transit_to, "since": self.in_transit_since}
 
     def touch(self) -> None:
         """Mark the device changed, so concurrent writers conflict on its version."""

@@ -3,7 +3,8 @@
 The basket lives in the session (borrower card and device tags); every scan says
 at once, in a colour, whether the workflow would let the device go to this
 borrower now. The workflow decides (`lifecycle.check`), never this view. A lent
-device scanned with no borrower is offered for return.
+device scanned with no borrower is offered for return; a device on its way here
+is received.
 """
 
 from datetime import date
@@ -164,6 +165,17 @@ def _scanned(text: str, basket: dict) -> None:
         flash(_("No device has the tag %(tag)s.", tag=text[:40]), RED)
         return
     tag = device.asset_tag
+    if device.in_transit_to is not None:
+        # A delivery: scanning it in at the desk is the hand-over's second scan.
+        if not _act(tag, "receive", {}):
+            return
+        place = device.location.name
+        flash(
+            _("%(tag)s has arrived: received at %(place)s.", tag=tag, place=place),
+            GREEN,
+        )
+        if basket["borrower"] is None:
+            return
     if tag in basket["lend"] or tag in basket["take_back"]:
         flash(_("%(tag)s is already in the basket.", tag=tag), AMBER)
     elif device.state == "lent" and _lent_to(device, basket["borrower"]):

@@ -212,6 +212,10 @@ class TransferForm(ActionForm):
         return {"location": self.location.data}
 
 
+class RelocateForm(TransferForm):
+    location = SelectField(_l("Found at"), [DataRequired()], coerce=int)
+
+
 class LendForm(ActionForm):
     borrower = _text(_l("Borrower card number"), 20, required=True)
     due_date = DateField(_l("Due date"), [DataRequired()])
@@ -253,6 +257,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "fail_qc": FailQcForm,
     "scrap": ScrapForm,
     "transfer": TransferForm,
+    "relocate": RelocateForm,
     "lend": LendForm,
     "renew": RenewForm,
 }

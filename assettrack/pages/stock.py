@@ -23,6 +23,7 @@ from assettrack import stock
 from assettrack.devices import filtered
 from assettrack.extensions import db
 from assettrack.models import LocationKind
+from assettrack.models.types import utcnow
 from assettrack.pages import bp
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
@@ -33,6 +34,8 @@ from assettrack.schemas.stock import StockQuery
 from assettrack.workflow import State
 
 PER_PAGE = 50
+# A hand-over takes a day or two; on the way longer than this, someone should look.
+STALE_DAYS = 7
 STOCK_ROLES = ("coordinator",)
 # One colour a state, in the workflow's order (colour-blind safe, Okabe-Ito).
 COLOURS = {
@@ -196,6 +199,8 @@ def stock_page():
         chart=(CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP),
         months=columns(lent_per_month(_today(), kind=args.get("kind"))),
         months_chart=MONTHS_CHART,
+        now=utcnow(),
+        stale_days=STALE_DAYS,
     )
 
 

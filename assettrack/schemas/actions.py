@@ -61,7 +61,18 @@ class ScrapSchema(NoteSchema):
 
 
 class TransferSchema(NoteSchema):
-    location = Id(required=True)
+    location = Id(required=True, metadata={"description": "where the device is sent"})
+
+
+class ReceiveSchema(NoteSchema):
+    location = Id(
+        metadata={"description": "where it arrived; default: where it was sent"}
+    )
+
+
+class RelocateSchema(NoteSchema):
+    location = Id(required=True, metadata={"description": "where it was found"})
+    stock_take = Id(metadata={"description": "the stock-take that found it"})
 
 
 PAYLOADS: dict[str, type[Schema]] = {
@@ -72,6 +83,8 @@ PAYLOADS: dict[str, type[Schema]] = {
     "fail_qc": FailQcSchema,
     "scrap": ScrapSchema,
     "transfer": TransferSchema,
+    "receive": ReceiveSchema,
+    "relocate": RelocateSchema,
 }
 
 

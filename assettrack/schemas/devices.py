@@ -94,11 +94,26 @@ class LendabilitySchema(Schema):
     checked_at = fields.AwareDateTime(attribute="created_at")
 
 
+class InTransitSchema(Schema):
+    to = fields.Nested(LocationSchema)
+    since = fields.AwareDateTime()
+
+
 class DeviceSchema(_DeviceFields):
     """A device as the API shows it; `allowed_actions` depends on who asks."""
 
     state = fields.String(dump_only=True)
     location = fields.Nested(LocationSchema, dump_only=True, allow_none=True)
+    in_transit = fields.Nested(
+        "InTransitSchema",
+        attribute="transit",
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "sent by a transfer, not received yet (`location` is "
+            "still where it was sent from); null: not on its way"
+        },
+    )
     custodian = fields.Nested(OrganisationSchema, dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     allowed_actions = fields.List(fields.String(), dump_only=True)
@@ -133,6 +148,10 @@ class DeviceQuery(PageQuery):
     away = fields.Boolean(
         metadata={"description": "true: now elsewhere than its home; false: at home"}
     )
+    in_transit = fields.Boolean(
+        metadata={"description": "true: sent by a transfer, not received yet"}
+    )
+    sent_to = Id(strict=False, metadata={"description": "in transit to this place"})
     q = Text(
         max_length=100, metadata={"description": "part of a tag, serial, make or model"}
     )

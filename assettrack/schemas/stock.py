@@ -50,8 +50,26 @@ class StockRowSchema(Schema):
     )
 
 
+class StockTransitSchema(Schema):
+    """Devices sent from one place to another, not received yet."""
+
+    from_ = fields.Nested(
+        StockPlaceSchema, attribute="origin", data_key="from", allow_none=True
+    )
+    to = fields.Nested(StockPlaceSchema, attribute="destination")
+    count = fields.Integer()
+    since = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when the longest-travelling one was sent"},
+    )
+    devices = fields.String(metadata={"description": "the device list of these"})
+
+
 class StockTotalsSchema(Schema):
-    devices = fields.Integer()
+    devices = fields.Integer(
+        metadata={"description": "at the places (the rows) and in transit"}
+    )
+    in_transit = fields.Integer()
     by_state = fields.Dict(keys=fields.String(), values=fields.Integer())
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
 
@@ -59,4 +77,5 @@ class StockTotalsSchema(Schema):
 class StockSchema(Schema):
     group = fields.String()
     rows = fields.List(fields.Nested(StockRowSchema))
+    in_transit = fields.List(fields.Nested(StockTransitSchema))
     totals = fields.Nested(StockTotalsSchema)

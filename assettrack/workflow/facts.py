@@ -79,6 +79,7 @@ class DeviceFacts:
     state: State
     today: date
     location: PlaceFacts | None = None
+    in_transit_to: PlaceFacts | None = None  # sent there, not received yet
     disks: tuple[DiskFacts, ...] = ()
     last_exposure: int = 0  # intake or return: someone's data may be on it
     last_wipe_start: int | None = None

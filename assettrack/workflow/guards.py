@@ -248,6 +248,18 @@ def reason_given(facts: DeviceFacts) -> str | None:
 def destination_given(facts: DeviceFacts) -> str | None:
     if facts.destination is None:
         return "no such location"
-    if facts.location and facts.destination.id == facts.location.id:
+    if (
+        facts.in_transit_to is None
+        and facts.location
+        and facts.destination.id == facts.location.id
+    ):
         return "the device is already there"
+    return None
+
+
+@guard
+def in_transit(facts: DeviceFacts) -> str | None:
+    if facts.in_transit_to is None:
+        where = facts.location.name if facts.location else "no location"
+        return f"the device is not in transit; it is at {where}"
     return None

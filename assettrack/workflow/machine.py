@@ -9,6 +9,7 @@ from assettrack.workflow.states import FINAL
 from assettrack.workflow.states import INITIAL
 from assettrack.workflow.states import State
 from assettrack.workflow.transitions import TRANSITIONS
+from assettrack.workflow.transitions import WHILE_IN_TRANSIT
 from assettrack.workflow.transitions import Transition
 
 ADMIN = "admin"
@@ -63,6 +64,13 @@ def target_of(transition: Transition, state: State) -> State:
     return transition.target or state
 
 
+def _moving(facts: DeviceFacts, action: str) -> str | None:
+    """Why nothing but arriving can happen to a device on its way; None if not."""
+    if facts.in_transit_to is None or action in WHILE_IN_TRANSIT:
+        return None
+    return f"the device is in transit to {facts.in_transit_to.name}; receive it first"
+
+
 def allowed(facts: DeviceFacts, role: str) -> list[str]:
     """The actions this role could take now, judged without a payload."""
     return [
@@ -70,6 +78,7 @@ def allowed(facts: DeviceFacts, role: str) -> list[str]:
         for t in TRANSITIONS
         if facts.state in t.sources
         and may(role, t)
+        and not _moving(facts, t.action)
         and not any(gd.field is None and gd(facts) for gd in t.guards)
     ]
 
@@ -89,6 +98,8 @@ def decide(facts: DeviceFacts, action: str, role: str) -> Transition:
         raise NotPermitted(action, role)
     if facts.state not in transition.sources:
         reason = f"not possible while the device is {facts.state.value}"
+        raise Refused(action, facts.state, [reason], allowed(facts, role))
+    if reason := _moving(facts, action):
         raise Refused(action, facts.state, [reason], allowed(facts, role))
     device_reasons = [
         r for gd in transition.guards if gd.field is None and (r := gd(facts))

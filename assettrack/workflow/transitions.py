@@ -28,6 +28,11 @@ REPAIR, DESK, COORD = "repair", "desk", "coordinator"
 _NEEDS_WIPE = {S.received, S.returned, S.refurbishing}
 _WORKING = {S.received, S.wiping, S.refurbishing, S.qc, S.ready, S.returned}
 _NOT_OUT = set(S) - {S.lent, S.scrapped, S.lost}
+# A transfer is two scans: `transfer` sends the device (it is in transit, at
+# neither place), `receive` takes it in. `relocate` records a device found
+# where the records do not have it (a stock-take's correction). While a device
+# is in transit only these two may happen to it.
+WHILE_IN_TRANSIT = frozenset({"receive", "relocate"})
 
 # fmt: off
 TRANSITIONS = (
@@ -44,6 +49,8 @@ TRANSITIONS = (
     row("finish_repair",  {S.repair},                S.refurbishing, {REPAIR}),
     row("scrap",          _NOT_OUT,                  S.scrapped,     {REPAIR, COORD},         g.disks_wiped_or_destroyed),
     row("report_lost",    {S.lent},                  S.lost,         {DESK, COORD}),
-    row("transfer",       {S.ready},                 None,           {COORD, REPAIR},         g.destination_given),
+    row("transfer",       _NOT_OUT,                  None,           {COORD, REPAIR, DESK},   g.destination_given),
+    row("receive",        _NOT_OUT,                  None,           {COORD, REPAIR, DESK},   g.in_transit, g.destination_given),
+    row("relocate",       _NOT_OUT,                  None,           {COORD, REPAIR, DESK},   g.destination_given),
 )
 # fmt: on
