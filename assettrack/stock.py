@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from functools import lru_cache
+from urllib.parse import quote_plus
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -64,6 +66,11 @@ class Key:
         return (str(self.value),)
 
 
+@lru_cache(maxsize=4096)
+def _quoted(value: int | str) -> str:
+    return quote_plus(str(value))
+
+
 def key_of(place: Location, group: str) -> Key:
     value = {
         "location": place.id,
@@ -95,6 +102,16 @@ class Row:
     def municipality(self) -> str | None:
         return None if self.key.group == "organisation" else self.key.place.municipality
 
+    @property
+    def location_id(self) -> int | None:
+        return self.key.place.id if self.key.group == "location" else None
+
+    @property
+    def organisation_id(self) -> int | None:
+        return (
+            None if self.key.group == "municipality" else self.key.place.organisation_id
+        )
+
     def filters(self) -> dict:
         """The device list's filters that find exactly this row's devices."""
         name = {"location": "location", "organisation": "organisation"}.get(
@@ -109,16 +126,22 @@ class Row:
 
     @property
     def devices(self) -> str:
-        return "/api/v1/devices?" + urlencode(self.filters())
+        # As urlencode(self.filters()) would write it, at a fraction of the cost
+        # (1,600 rows a request): states and kinds need no quoting.
+        name = "municipality" if self.key.group == "municipality" else self.key.group
+        return (
+            f"/api/v1/devices?{name}={_quoted(self.key.value)}"
+            f"&state={self.state}&kind={self.kind}&in_transit=false"
+        )
 
     @property
     def away_devices(self) -> str | None:
         """Where the devices at home here but now elsewhere are listed (places only)."""
         if self.key.group != "location" or not self.away:
             return None
-        query = {"home": self.key.value, "away": "true"}
-        return "/api/v1/devices?" + urlencode(
-            query | {"state": self.state, "kind": self.kind}
+        return (
+            f"/api/v1/devices?home={self.key.value}&away=true"
+            f"&state={self.state}&kind={self.kind}"
         )
 
 
@@ -148,15 +171,23 @@ class Transit:
 
 @dataclass
 class Stock:
+    """The counts, and once each the places and organisations they refer to."""
+
     group: str
     rows: list[Row]
     in_transit: list[Transit] = field(default_factory=list)
+    places: list[Location] = field(default_factory=list)
     by_state: Counter = field(default_factory=Counter)
     by_kind: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
         return sum(self.by_state.values())
+
+    @property
+    def organisations(self) -> list:
+        owners = {place.organisation_id: place.organisation for place in self.places}
+        return sorted(owners.values(), key=lambda organisation: organisation.name)
 
     @property
     def travelling(self) -> int:
@@ -240,21 +271,24 @@ def count(
     places = {i: p for i, p in everywhere.items() if sees(user, p)}
     if location is not None:
         places = {location: places[location]} if location in places else {}
+    # In the order of ix_devices_stock: PostgreSQL groups while it reads the
+    # index (GroupAggregate) instead of hashing 100k rows (half the time).
     columns = (
         Device.location_id,
         Device.home_location_id,
-        Device.in_transit_to_id,
         Device.state,
         Device.kind,
+        Device.in_transit_to_id,
     )
     select = _narrowed(
         sa.select(*columns, sa.func.count()).group_by(*columns), state, kind, location
     )
     rows: dict[tuple, Row] = {}
     stock = Stock(group, [])
+    keys = {place_id: key_of(place, group) for place_id, place in everywhere.items()}
 
-    def row(place: Location, device_state: str, device_kind: str) -> Row:
-        key = key_of(place, group)
+    def row(place_id: int, device_state: str, device_kind: str) -> Row:
+        key = keys[place_id]
         found = rows.get((key.value, device_state, device_kind))
         if found is None:
             found = rows[key.value, device_state, device_kind] = Row(
@@ -262,23 +296,32 @@ def count(
             )
         return found
 
-    for now_id, home_id, to_id, device_state, device_kind, number in db.session.execute(
+    for now_id, home_id, device_state, device_kind, to_id, number in db.session.execute(
         select
     ):
-        now, home = places.get(now_id), places.get(home_id)
-        if now is not None and to_id is None:
-            row(now, device_state, device_kind).count += number
-        if now is not None or to_id in places:
+        here = now_id in places
+        if here and to_id is None:
+            row(now_id, device_state, device_kind).count += number
+        if here or to_id in places:
             # At a place the user sees, or on a route that starts or ends at one.
             stock.by_state[device_state] += number
             stock.by_kind[device_kind] += number
-        if home is not None and (
+        if home_id in places and (
             to_id is not None
-            or now_id not in everywhere
-            or key_of(home, group).value != key_of(everywhere[now_id], group).value
+            or now_id not in keys
+            or keys[home_id].value != keys[now_id].value
         ):
-            row(home, device_state, device_kind).away += number
+            row(home_id, device_state, device_kind).away += number
     stock.in_transit = routes(places, everywhere, state, kind, location)
+    shown = {r.key.place.id for r in rows.values()} | {
+        place.id
+        for t in stock.in_transit
+        for place in (t.origin, t.destination)
+        if place
+    }
+    stock.places = sorted(
+        (everywhere[i] for i in shown if i in everywhere), key=lambda p: (p.name, p.id)
+    )
     stock.rows = sorted(
         rows.values(), key=lambda r: (*r.key.sort, str(r.key.value), r.state, r.kind)
     )

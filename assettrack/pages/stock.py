@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import get_timezone
 from marshmallow import ValidationError
 
@@ -107,11 +109,11 @@ class Bar:
 CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP = 720, 220, 22, 8
 
 
-def bars(counted: stock.Stock) -> list[Bar]:
+def bars(shown: list[Line]) -> list[Bar]:
     """Devices per state at each digileenplek, scaled to the fullest one."""
     places = [
         line
-        for line in lines(counted)
+        for line in shown
         if line.row.location is not None
         and line.row.location.kind == LocationKind.lending
         and line.total
@@ -194,14 +196,25 @@ def stock_page():
         states=states,
         groups=stock.GROUPS,
         kinds=DEVICE_KINDS,
-        bars=bars(counted) if args["group"] == "location" else [],
+        bars=bars(shown) if args["group"] == "location" else [],
         colours=COLOURS,
         chart=(CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP),
         months=columns(lent_per_month(_today(), kind=args.get("kind"))),
         months_chart=MONTHS_CHART,
         now=utcnow(),
         stale_days=STALE_DAYS,
+        listing=_listing(url_for("pages.stock_devices")),
     )
+
+
+def _listing(base: str):
+    """The address of the device list with `filters`: url_for's, built once
+    (hundreds of numbers on one page)."""
+
+    def address(filters: dict) -> str:
+        return f"{base}?{urlencode(filters)}" if filters else base
+
+    return address
 
 
 def _today() -> date:

@@ -30,10 +30,22 @@ class StockPlaceSchema(Schema):
 
 
 class StockRowSchema(Schema):
-    """One group's devices of one kind in one state."""
+    """One group's devices of one kind in one state.
 
-    location = fields.Nested(StockPlaceSchema, allow_none=True)
-    organisation = fields.Nested(OrganisationSchema, allow_none=True)
+    Places and organisations are ids, each described once in the answer's
+    `places` and `organisations`: 1,600 rows need not repeat them.
+    """
+
+    location = fields.Integer(
+        attribute="location_id",
+        allow_none=True,
+        metadata={"description": "a place in `places` (grouped by location)"},
+    )
+    organisation = fields.Integer(
+        attribute="organisation_id",
+        allow_none=True,
+        metadata={"description": "an organisation in `organisations`"},
+    )
     municipality = fields.String(allow_none=True)
     state = fields.String()
     kind = fields.String()
@@ -53,10 +65,16 @@ class StockRowSchema(Schema):
 class StockTransitSchema(Schema):
     """Devices sent from one place to another, not received yet."""
 
-    from_ = fields.Nested(
-        StockPlaceSchema, attribute="origin", data_key="from", allow_none=True
+    from_ = fields.Function(
+        lambda t: t.origin and t.origin.id,
+        data_key="from",
+        allow_none=True,
+        metadata={"description": "the place it was sent from (in `places`)"},
     )
-    to = fields.Nested(StockPlaceSchema, attribute="destination")
+    to = fields.Function(
+        lambda t: t.destination.id,
+        metadata={"description": "the place it was sent to (in `places`)"},
+    )
     count = fields.Integer()
     since = fields.AwareDateTime(
         allow_none=True,
@@ -77,5 +95,10 @@ class StockTotalsSchema(Schema):
 class StockSchema(Schema):
     group = fields.String()
     rows = fields.List(fields.Nested(StockRowSchema))
+    places = fields.List(
+        fields.Nested(StockPlaceSchema),
+        metadata={"description": "every place the rows and routes name"},
+    )
+    organisations = fields.List(fields.Nested(OrganisationSchema))
     in_transit = fields.List(fields.Nested(StockTransitSchema))
     totals = fields.Nested(StockTotalsSchema)
