@@ -123,24 +123,9 @@ def explain(url: str, place: int) -> dict:
     app = create_app({"WTF_CSRF_ENABLED": False})
     found = {}
     with app.app_context():
-        dialect = db.engine.dialect
 
         def sql_of(run) -> list[str]:
-            seen = []
-
-            def keep(state):
-                seen.append(state.statement)
-
-            sa.event.listen(sa.orm.Session, "do_orm_execute", keep)
-            try:
-                run()
-            finally:
-                sa.event.remove(sa.orm.Session, "do_orm_execute", keep)
-            compiled = [
-                str(s.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-                for s in seen
-            ]
-            return [sql for sql in compiled if READS.search(sql)]
+            return [sql for sql in statements_of(db, run) if READS.search(sql)]
 
         coordinator = db.session.scalar(sa.select(User).filter_by(email=COORDINATOR))
         for name, filters in EXPLAINED.items():
@@ -156,6 +141,25 @@ def explain(url: str, place: int) -> dict:
         plans = {name: plan_of(db, sql) for name, sql in found.items()}
         db.session.rollback()
     return plans
+
+
+def statements_of(db, run) -> list[str]:
+    """The SQL of every ORM statement `run()` executes, with literal values."""
+    seen = []
+
+    def keep(state):
+        seen.append(state.statement)
+
+    sa.event.listen(sa.orm.Session, "do_orm_execute", keep)
+    try:
+        run()
+    finally:
+        sa.event.remove(sa.orm.Session, "do_orm_execute", keep)
+    dialect = db.engine.dialect
+    return [
+        str(s.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        for s in seen
+    ]
 
 
 def plan_of(db, sql: str) -> dict:

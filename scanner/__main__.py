@@ -1,4 +1,5 @@
-"""The desk-side command line: ``scanner decode IMAGE...`` and ``scanner desk``.
+"""The desk-side command line: ``scanner decode IMAGE...``, ``scanner desk`` and
+``scanner stocktake``.
 
 Without --json, one line per code found: the image, the symbology and the text
 (control characters such as the CR LF in QR codes shown escaped), so that it
@@ -16,6 +17,8 @@ from scanner.decode import DecodeError
 from scanner.decode import decode
 from scanner.desk import Service
 from scanner.desk import run
+from scanner.stocktake import StockTakes
+from scanner.stocktake import run as run_stocktake
 
 
 def _shown(text: str) -> str:
@@ -78,11 +81,53 @@ def main(argv: list[str] | None = None) -> int:
         "--watch", type=Path, help="also decode images dropped here"
     )
     desk_parser.add_argument("--prefix", help="only tags with this prefix")
+    _stocktake_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "stocktake":
+        return run_stocktake(
+            StockTakes(args.server, args.token),
+            location=args.location,
+            stock_take=args.stock_take,
+            prefix=args.prefix,
+            correct=args.correct,
+            finish=args.finish,
+            folder=args.watch,
+        )
     if args.command == "desk":
         run(Service(args.server, args.token), folder=args.watch, prefix=args.prefix)
         return 0
     return _decode_command(args)
+
+
+def _stocktake_parser(commands) -> None:
+    parser = commands.add_parser(
+        "stocktake",
+        help="count a room: scan every label, then see what is missing",
+        description="Start (or carry on with) a stock-take of a place, send each"
+        " scanned label to the service and say at once what it is; when input ends,"
+        " print what was found, missing, found elsewhere and unknown.",
+    )
+    parser.add_argument("--server", required=True, help="e.g. https://digibank.be")
+    parser.add_argument("--token", required=True, help="your API token")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--location", type=int, help="the place to count (its id)")
+    which.add_argument(
+        "--stock-take", type=int, help="carry on with this stock-take (its id)"
+    )
+    parser.add_argument("--prefix", help="only tags with this prefix")
+    parser.add_argument(
+        "--watch", type=Path, help="also count the labels in photos dropped here"
+    )
+    parser.add_argument(
+        "--correct",
+        action="store_true",
+        help="at the end, record the corrections (relocate, receive) as events",
+    )
+    parser.add_argument(
+        "--finish",
+        action="store_true",
+        help="at the end, close the stock-take (it keeps its lists)",
+    )
 
 
 if __name__ == "__main__":

@@ -84,10 +84,13 @@ def answer(service: Service, typed: str, prefix: str | None = None) -> str:
         return f"!  {tag}: {error}"
 
 
-def answers_for_image(
-    service: Service, path: Path, prefix: str | None = None
+def tags_answered(
+    path: Path,
+    prefix: str | None,
+    answer_tag: Callable[[str], str],
+    gap: str = "  ",
 ) -> list[str]:
-    """What the desk shows for every asset tag in a dropped image."""
+    """One answer per asset tag in a dropped image: each tag counts as a scan."""
     from scanner.decode import DecodeError
     from scanner.decode import decode
     from scanner.decode import tags_in
@@ -95,10 +98,48 @@ def answers_for_image(
     try:
         tags = tags_in(decode(path), prefix)
     except DecodeError as error:
-        return [f"?  {path.name}: {error}"]
+        return [f"?{gap}{path.name}: {error}"]
     if not tags:
-        return [f"?  {path.name}: no asset tag found"]
-    return [answer(service, tag, prefix) for tag in tags]
+        return [f"?{gap}{path.name}: no asset tag found"]
+    return [answer_tag(tag) for tag in tags]
+
+
+def answers_for_image(
+    service: Service, path: Path, prefix: str | None = None
+) -> list[str]:
+    """What the desk shows for every asset tag in a dropped image."""
+    return tags_answered(path, prefix, lambda tag: answer(service, tag, prefix))
+
+
+def scan_loop(
+    lines: TextIO,
+    out: Callable[[str], None],
+    answer_line: Callable[[str], str],
+    answer_image: Callable[[Path], list[str]],
+    folder: Path | None = None,
+    poll_s: float = 0.5,
+) -> None:
+    """Answer every line read and every image dropped in `folder`, until input ends.
+
+    Images already in the folder at the start are not scans.
+    """
+    seen: set[Path] = set(folder.iterdir()) if folder else set()
+    while True:
+        if folder is not None:
+            ready = select.select([lines], [], [], poll_s)[0]
+            for path in sorted(set(folder.iterdir()) - seen):
+                seen.add(path)
+                if path.suffix.lower() in IMAGE_SUFFIXES:
+                    _settle(path)
+                    for line in answer_image(path):
+                        out(line)
+            if not ready:
+                continue
+        typed = lines.readline()
+        if not typed:
+            return
+        if typed.strip():
+            out(answer_line(typed))
 
 
 def run(
@@ -110,23 +151,14 @@ def run(
     poll_s: float = 0.5,
 ) -> None:
     """Answer every line read and every image dropped, until input ends."""
-    seen: set[Path] = set(folder.iterdir()) if folder else set()
-    while True:
-        if folder is not None:
-            ready = select.select([lines], [], [], poll_s)[0]
-            for path in sorted(set(folder.iterdir()) - seen):
-                seen.add(path)
-                if path.suffix.lower() in IMAGE_SUFFIXES:
-                    _settle(path)
-                    for line in answers_for_image(service, path, prefix):
-                        out(line)
-            if not ready:
-                continue
-        typed = lines.readline()
-        if not typed:
-            return
-        if typed.strip():
-            out(answer(service, typed, prefix))
+    scan_loop(
+        lines,
+        out,
+        lambda typed: answer(service, typed, prefix),
+        lambda path: answers_for_image(service, path, prefix),
+        folder,
+        poll_s,
+    )
 
 
 def _settle(path: Path, wait_s: float = 0.2) -> None:

@@ -506,6 +506,7 @@ def test_the_exports_hold_the_same_numbers_and_no_names(world):
         "repair_partners",
         "failure_reasons",
         "lending",
+        "time_in_state",
     }
     same_numbers(sheets, figures, as_text=False)
 

@@ -133,10 +133,7 @@ def test_the_counts_are_what_the_histories_say_after_random_workflows(world, aal
         (d["location"], d["sent_to"]) for d in told.values() if d["sent_to"]
     )
     assert on_the_way == Counter(
-        {
-            (route["from"], route["to"]): route["count"]
-            for route in answer["in_transit"]
-        }
+        {(route["from"], route["to"]): route["count"] for route in answer["in_transit"]}
     )
     # Each place and organisation the rows name is described once.
     described = {place["id"]: place for place in answer["places"]}
@@ -214,12 +211,8 @@ def test_the_rollups_add_up_per_organisation_and_per_municipality(world, aalst):
     random_workflows(world, seed=3, steps=12)
     world.ready_device(at="aalst")
     places = stock_of(world.coordinator)
-    owner = {
-        place["id"]: place["organisation"] for place in places["places"]
-    }
-    town = {
-        place["id"]: place["municipality"] for place in places["places"]
-    }
+    owner = {place["id"]: place["organisation"] for place in places["places"]}
+    town = {place["id"]: place["municipality"] for place in places["places"]}
     for group, of in (("organisation", owner), ("municipality", town)):
         rolled = stock_of(world.coordinator, group=group)
         assert rolled["totals"] == places["totals"]
@@ -243,9 +236,7 @@ def test_a_device_sent_to_the_store_stays_at_home_at_its_digileenplek(world):
     krook = world.location_ids["digileenplek"]
     world.move(tag, "storage")
     rows = stock_of(world.coordinator, location=krook)["rows"]
-    assert [(r["location"], r["count"], r["away"]) for r in rows] == [
-        (krook, 0, 1)
-    ]
+    assert [(r["location"], r["count"], r["away"]) for r in rows] == [(krook, 0, 1)]
     assert listed(world.coordinator, rows[0]["away_devices"]) == [tag]
     stored = stock_of(world.coordinator, location=world.location_ids["storage"])
     assert [(r["count"], r["away"]) for r in stored["rows"]] == [(1, 0)]

@@ -18,4 +18,5 @@ from assettrack.api import records  # noqa: E402,F401
 from assettrack.api import reminders  # noqa: E402,F401
 from assettrack.api import scan  # noqa: E402,F401
 from assettrack.api import stock  # noqa: E402,F401
+from assettrack.api import stock_takes  # noqa: E402,F401
 from assettrack.api import tags  # noqa: E402,F401

@@ -29,6 +29,8 @@ from assettrack.models.org import User
 from assettrack.models.records import ErasureLog
 from assettrack.models.records import ErasureRecord
 from assettrack.models.records import QcRecord
+from assettrack.models.stocktake import StockTake
+from assettrack.models.stocktake import StockTakeScan
 
 __all__ = [
     "AgentToken",
@@ -56,6 +58,8 @@ __all__ = [
     "Reminder",
     "RepairRank",
     "Role",
+    "StockTake",
+    "StockTakeScan",
     "TagCounter",
     "TagReservation",
     "User",

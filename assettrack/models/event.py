@@ -22,6 +22,14 @@ class WorkflowEvent(db.Model):
         sa.Index("ix_workflow_events_device_action", "device_id", "action"),
         # Figures and charts per period count one action over a time range.
         sa.Index("ix_workflow_events_action_at", "action", "at"),
+        # A device's events in order, with what the time in each state reads
+        # (reporting/time_in_state.py): an index-only scan on PostgreSQL.
+        sa.Index(
+            "ix_workflow_events_device_id",
+            "device_id",
+            "id",
+            postgresql_include=["at", "from_state", "to_state"],
+        ),
     )
 
     # BIGINT on PostgreSQL; SQLite needs INTEGER for its rowid autoincrement.

@@ -21,11 +21,13 @@ from assettrack.pages import devices  # noqa: E402,F401
 from assettrack.pages import donations  # noqa: E402,F401
 from assettrack.pages import erasures  # noqa: E402,F401
 from assettrack.pages import errors  # noqa: E402,F401
+from assettrack.pages import figures  # noqa: E402,F401
 from assettrack.pages import home  # noqa: E402,F401
 from assettrack.pages import jobs  # noqa: E402,F401
 from assettrack.pages import quality  # noqa: E402,F401
 from assettrack.pages import repair_queue  # noqa: E402,F401
 from assettrack.pages import stock  # noqa: E402,F401
+from assettrack.pages import stock_takes  # noqa: E402,F401
 from assettrack.pages import verify  # noqa: E402,F401
 from assettrack.pages import wording  # noqa: E402
 

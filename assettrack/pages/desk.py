@@ -28,17 +28,15 @@ from assettrack.pages import wording
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
 from assettrack.pages.home import tag_problem
+from assettrack.pages.photos import codes_in_photo
 from assettrack.problems import Conflict
 from assettrack.tagging import TagError
 from assettrack.tagging import find_device
 from assettrack.workflow import WorkflowError
-from scanner.decode import DecodeError
-from scanner.decode import decode
 from scanner.decode import tags_in
 from scanner.keyboard import layout_candidates
 
 DESK_ROLES = ("desk",)
-MAX_PHOTO_BYTES = 15 * 1024 * 1024  # as the API's scan: phone photos are large
 # Flash categories: the page shows them green, amber and red, with a sound each.
 GREEN, AMBER, RED = "ok", "warning", "error"
 ACCESSORIES = {
@@ -134,12 +132,7 @@ def desk_scan():
 @role_required(*DESK_ROLES)
 def desk_photo():
     """A phone's photo of a label or card: each code in it counts as one scan."""
-    request.max_content_length = MAX_PHOTO_BYTES
-    upload = request.files.get("photo")
-    try:
-        codes = decode(upload.read(MAX_PHOTO_BYTES + 1)) if upload else []
-    except DecodeError:
-        codes = []
+    codes = codes_in_photo()
     cards = [c.text for c in codes if _borrower(c.text)]
     scans = cards[:1] + tags_in(codes, current_app.config["TAG_PREFIX"])
     if not scans:

@@ -39,7 +39,11 @@ def job_file(job_id: str):
     job = _job_or_404(job_id)
     if job.status != "finished":
         abort(404)
-    extension = {"application/pdf": "pdf"}.get(job.result_type, "bin")
+    extension = {
+        "application/pdf": "pdf",
+        "application/zip": "zip",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    }.get(job.result_type, "bin")
     filename = f"{job.kind}-{job.id[:8]}.{extension}"
     return Response(
         job.result,

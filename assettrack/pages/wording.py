@@ -51,7 +51,9 @@ ACTIONS = {
     "finish_repair": _l("Finish repair"),
     "scrap": _l("Scrap"),
     "report_lost": _l("Report lost"),
-    "transfer": _l("Move to another place"),
+    "transfer": _l("Send to another place"),
+    "receive": _l("Receive (it has arrived)"),
+    "relocate": _l("Found elsewhere: correct its place"),
 }
 
 # What the timeline says happened.
@@ -69,7 +71,9 @@ DONE = {
     "finish_repair": _l("repair finished"),
     "scrap": _l("scrapped"),
     "report_lost": _l("reported lost"),
-    "transfer": _l("moved"),
+    "transfer": _l("sent"),
+    "receive": _l("received"),
+    "relocate": _l("found elsewhere, place corrected"),
 }
 
 DEVICE_KINDS = {
@@ -169,6 +173,7 @@ WORDS = {"RAM": _l("RAM"), "storage": _l("storage"), "nothing": _l("nothing")}
 JOB_KINDS = {
     "label_sheet": _l("Label sheet"),
     "certificate": _l("Erasure certificate"),
+    "figures_export": _l("Figures export"),
 }
 
 JOB_STATUSES = {
@@ -277,6 +282,8 @@ SENTENCES = (
     N_("give a reason"),
     N_("no such location"),
     N_("the device is already there"),
+    N_("the device is in transit to %(place)s; receive it first"),
+    N_("the device is not in transit; it is at %(place)s"),
     # the erasure guards (a shortfall per disk; several joined with "; ")
     N_("not erased as the policy requires in this wipe cycle: %(disks)s"),
     N_("disk not erased as the policy requires since the wipe: %(disks)s"),

@@ -97,7 +97,23 @@ def _lending(found: Figures) -> Table:
     return "lending", header, rows
 
 
-_TABLES = (_summary, _batches, _partners, _reasons, _lending)
+_STAYS = (
+    "state",
+    "stays",
+    "median_days",
+    "mean_days",
+    "p90_days",
+    "open",
+    "open_median_days",
+)
+
+
+def _time_in_state(found: Figures) -> Table:
+    rows = [[_blank(row[key]) for key in _STAYS] for row in found.time_in_state]
+    return "time_in_state", list(_STAYS), rows
+
+
+_TABLES = (_summary, _batches, _partners, _reasons, _lending, _time_in_state)
 
 
 def _blank(value):

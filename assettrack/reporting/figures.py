@@ -13,6 +13,7 @@ from datetime import UTC
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from assettrack.extensions import db
 from assettrack.models import Donation
@@ -21,6 +22,7 @@ from assettrack.models import Location
 from assettrack.models import Organisation
 from assettrack.models import WorkflowEvent
 from assettrack.reporting.period import Period
+from assettrack.reporting.time_in_state import time_in_state
 from assettrack.workflow.states import INTAKE
 from assettrack.workflow.states import State
 
@@ -58,6 +60,7 @@ class Figures:
     donations: list[dict]
     repair_partners: list[dict]
     lending: list[dict]
+    time_in_state: list[dict]
 
 
 def figures(period: Period) -> Figures:
@@ -70,6 +73,7 @@ def figures(period: Period) -> Figures:
         donations=_donations(start, end),
         repair_partners=_repair_partners(start, end),
         lending=_lending(start, end),
+        time_in_state=time_in_state(period),
     )
 
 
@@ -157,29 +161,29 @@ def _donations(start, end) -> list[dict]:
     The batch is the one the intake event named; where a device stands is the
     target of its last event before the period's end.
     """
+    # Each device's last event before the end, found through the (device_id,
+    # id) index newest first: at 1M events a third of the time of grouping
+    # every event of the batches' devices.
+    later = so.aliased(WorkflowEvent)
+    state = (
+        sa.select(later.to_state)
+        .where(later.device_id == WorkflowEvent.device_id, later.at < end)
+        .order_by(later.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     registered = (
         sa.select(
-            WorkflowEvent.device_id,
             WorkflowEvent.payload["donation"].as_integer().label("donation"),
+            state.label("state"),
         )
         .where(_within(start, end), WorkflowEvent.action == INTAKE)
         .subquery()
     )
-    last = (
-        sa.select(WorkflowEvent.device_id, sa.func.max(WorkflowEvent.id).label("id"))
-        .where(
-            WorkflowEvent.device_id.in_(sa.select(registered.c.device_id)),
-            WorkflowEvent.at < end,
-        )
-        .group_by(WorkflowEvent.device_id)
-        .subquery()
-    )
     counted = db.session.execute(
-        sa.select(registered.c.donation, WorkflowEvent.to_state, sa.func.count())
-        .select_from(registered)
-        .join(last, last.c.device_id == registered.c.device_id)
-        .join(WorkflowEvent, WorkflowEvent.id == last.c.id)
-        .group_by(registered.c.donation, WorkflowEvent.to_state)
+        sa.select(registered.c.donation, registered.c.state, sa.func.count()).group_by(
+            registered.c.donation, registered.c.state
+        )
     ).all()
     states: dict[int | None, Counter] = defaultdict(Counter)
     for donation_id, state, count in counted:

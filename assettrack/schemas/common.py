@@ -56,3 +56,7 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
     """A page envelope schema whose items are `item_schema`, named for OpenAPI."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return type(name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema))})
+
+
+class NoFieldsSchema(Schema):
+    """The body of an action that takes no fields: nothing, or `{}`."""

@@ -91,6 +91,18 @@ class LendingFiguresSchema(Schema):
     lost = fields.Integer()
 
 
+class TimeInStateSchema(Schema):
+    state = fields.String()
+    stays = fields.Integer(metadata={"description": "stays that ended in the period"})
+    median_days = fields.Float(allow_none=True)
+    mean_days = fields.Float(allow_none=True)
+    p90_days = fields.Float(allow_none=True)
+    open = fields.Integer(metadata={"description": "devices in the state now"})
+    open_median_days = fields.Float(
+        allow_none=True, metadata={"description": "how long so far, median"}
+    )
+
+
 class FiguresSchema(Schema):
     period = fields.Nested(PeriodSchema)
     totals = fields.List(fields.Nested(TotalSchema))
@@ -98,6 +110,7 @@ class FiguresSchema(Schema):
     donations = fields.List(fields.Nested(BatchFiguresSchema))
     repair_partners = fields.List(fields.Nested(PartnerFiguresSchema))
     lending = fields.List(fields.Nested(LendingFiguresSchema))
+    time_in_state = fields.List(fields.Nested(TimeInStateSchema))
 
 
 class DeviceFateSchema(Schema):
