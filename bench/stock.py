@@ -130,8 +130,9 @@ def explain(url: str, place: int) -> dict:
         coordinator = db.session.scalar(sa.select(User).filter_by(email=COORDINATOR))
         for name, filters in EXPLAINED.items():
             filters = {k: place if v is None else v for k, v in filters.items()}
-            for sql in sql_of(lambda f=filters: stock.count(coordinator, **f)):
-                found[f"stock.count, {name}"] = sql
+            counted = sql_of(lambda f=filters: stock.count(coordinator, **f))
+            for n, sql in enumerate(counted, 1):
+                found[f"stock.count, {name}, query {n} of {len(counted)}"] = sql
         browser = app.test_client()
         browser.post("/login", data={"email": COORDINATOR, "password": DESK_PASSWORD})
         page = sql_of(lambda: browser.get("/stock"))

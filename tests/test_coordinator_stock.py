@@ -450,3 +450,9 @@ def test_the_loans_per_month_are_the_lend_events_of_each_belgian_month(world, we
     )
     assert drawn == [(m.first.isoformat()[:7], str(m.lent)) for m in counted]
     assert "Toestellen uitgeleend per maand" in text_of(page)
+
+    # The ended months are remembered; this month's count moves with each loan.
+    world.lent_device()
+    again = web.visitor("coordinator").get("/stock").get_data(as_text=True)
+    now = re.findall(r'data-month="(\d{4}-\d\d)" data-lent="(\d+)"', again)
+    assert now[:-1] == drawn[:-1] and now[-1] == (drawn[-1][0], "3")
