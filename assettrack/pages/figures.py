@@ -31,8 +31,8 @@ from assettrack.pages import bp
 from assettrack.pages.auth import me
 from assettrack.pages.auth import role_required
 from assettrack.pages.stock import COLOURS
-from assettrack.pages.stock import _BadQuery
-from assettrack.pages.stock import _today
+from assettrack.pages.stock import BadQuery
+from assettrack.pages.stock import today_here
 from assettrack.reporting import export
 from assettrack.reporting.figures import STATES
 from assettrack.reporting.figures import WORKSHOP
@@ -111,8 +111,8 @@ def _chosen() -> tuple[Period, Period]:
     try:
         args = FiguresPageQuery().load(asked)
     except ValidationError as exc:
-        raise _BadQuery(exc.messages) from None
-    today = _today()
+        raise BadQuery(exc.messages) from None
+    today = today_here()
     if "from_" in args:
         period = Period(args["from_"], args["to"])
     else:
@@ -205,7 +205,7 @@ def figures_page():
     places = [p for p in stock.all_places().values() if stock.sees(me(), p)]
     places.sort(key=lambda p: (p.kind != LocationKind.lending, p.name))
     trend = over_time(chart_period, places)
-    today = _today()
+    today = today_here()
     return render_template(
         "figures/index.html",
         found=found,
@@ -239,7 +239,7 @@ def figures_export():
             {k: request.form.get(k, "") for k in ("from", "to", "format")}
         )
     except ValidationError as exc:
-        raise _BadQuery(exc.messages) from None
+        raise BadQuery(exc.messages) from None
     job = export.request_export(data, me())
     return redirect(url_for("pages.job", job_id=job.id), 303)
 

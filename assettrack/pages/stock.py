@@ -168,16 +168,18 @@ def _args(schema) -> dict:
     try:
         return schema.load(request.args.to_dict())
     except ValidationError as exc:
-        raise _BadQuery(exc.messages) from None
+        raise BadQuery(exc.messages) from None
 
 
-class _BadQuery(Exception):
+class BadQuery(Exception):
+    """A query string the API's schema refused: a 422 page naming the fields."""
+
     def __init__(self, messages: dict):
         self.messages = messages
 
 
-@bp.errorhandler(_BadQuery)
-def _bad_query(exc: _BadQuery):
+@bp.errorhandler(BadQuery)
+def _bad_query(exc: BadQuery):
     return render_template("stock/bad_query.html", problems=exc.messages), 422
 
 
@@ -199,7 +201,7 @@ def stock_page():
         bars=bars(shown) if args["group"] == "location" else [],
         colours=COLOURS,
         chart=(CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, GAP),
-        months=columns(lent_per_month(_today(), kind=args.get("kind"))),
+        months=columns(lent_per_month(today_here(), kind=args.get("kind"))),
         months_chart=MONTHS_CHART,
         now=utcnow(),
         stale_days=STALE_DAYS,
@@ -217,7 +219,7 @@ def _listing(base: str):
     return address
 
 
-def _today() -> date:
+def today_here() -> date:
     """Today where the digibank is (Flask-Babel's zone, Europe/Brussels)."""
     return datetime.now(get_timezone()).date()
 

@@ -33,8 +33,8 @@ from assettrack.models import Device
 from assettrack.models import Location
 from assettrack.models import WorkflowEvent
 from assettrack.models.types import utcnow
-from assettrack.reporting.per_month import _next
 from assettrack.reporting.per_month import months_up_to
+from assettrack.reporting.per_month import next_month
 from assettrack.reporting.period import Period
 
 NOT_ON_HAND = ("lent", "scrapped", "lost")
@@ -81,7 +81,7 @@ def steps_of(period: Period) -> tuple[str, list[Period]]:
     if (period.end - period.start).days <= WEEKLY_UP_TO:
         step, cut = "week", lambda day: day + timedelta(days=7)
     else:
-        step, cut = "month", lambda day: _next(day.replace(day=1))
+        step, cut = "month", lambda day: next_month(day.replace(day=1))
     found, start = [], period.start
     while start < period.end:
         end = min(cut(start), period.end)

@@ -31,7 +31,7 @@ class Month:
     lent: int  # lend events in it
 
 
-def _next(first: date) -> date:
+def next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
@@ -44,7 +44,7 @@ def months_up_to(today: date, months: int = 12) -> list[Period]:
     firsts = [today.replace(day=1)]
     while len(firsts) < months:
         firsts.append(_previous(firsts[-1]))
-    return [Period(first, _next(first)) for first in reversed(firsts)]
+    return [Period(first, next_month(first)) for first in reversed(firsts)]
 
 
 def lent_per_month(
