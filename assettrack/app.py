@@ -11,6 +11,7 @@ from assettrack import config as settings
 from assettrack import i18n
 from assettrack import jobs
 from assettrack import pages
+from assettrack import security
 from assettrack.errors import register_error_handlers
 from assettrack.extensions import csrf
 from assettrack.extensions import db
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 

@@ -199,6 +199,11 @@ class Browser:
         section = self._by_xpath(f"//section[h2[normalize-space()={_quote(within)}]]")
         return [b.text for b in section.find_elements(By.TAG_NAME, "button")]
 
+    def console(self) -> list[str]:
+        """What the page wrote to the browser console since the last call
+        (a blocked script or style is reported there)."""
+        return [entry["message"] for entry in self.driver.get_log("browser")]
+
     def screenshot(self, path) -> None:
         self.driver.save_screenshot(str(path))
 
@@ -225,6 +230,7 @@ def browser(live_server, tmp_path):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
     options.add_experimental_option("prefs", {"intl.accept_languages": "nl-BE,nl"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # The driver path given: Selenium Manager is never asked to download one.
     service = Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
     driver = webdriver.Chrome(service=service, options=options)
