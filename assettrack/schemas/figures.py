@@ -1,5 +1,7 @@
 """The funder's figures, a batch's fate, and the export request."""
 
+from datetime import date
+
 from marshmallow import Schema
 from marshmallow import ValidationError
 from marshmallow import fields
@@ -10,11 +12,16 @@ from marshmallow import validates_schema
 MAX_DAYS = 3700
 
 
+# Dates a period may name: nothing was recorded before 2000, and far-off years
+# would overflow when a Brussels midnight becomes UTC (year 1 has no day before).
+IN_RANGE = validate.Range(date(2000, 1, 1), date(9000, 1, 1))
+
+
 class PeriodQuery(Schema):
     """[from, to): Belgian calendar dates, `to` not included."""
 
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    from_ = fields.Date(required=True, data_key="from", validate=IN_RANGE)
+    to = fields.Date(required=True, validate=IN_RANGE)
 
     @validates_schema
     def forwards(self, data, **kwargs):
