@@ -6,9 +6,12 @@ no request, however malformed, gets an HTML page or a bare 500.
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask
 from flask import jsonify
+from flask import render_template
 from flask import request
+from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -99,6 +102,40 @@ def _http_error(exc: HTTPException):
     return body, status, headers
 
 
+RETRY_AFTER_S = 10
+
+
+def _database_unreachable(exc: sa.exc.DBAPIError):
+    """The database went away (or cannot be written): 503, and nothing half-done.
+
+    The transaction is rolled back, so whatever the request had written so far
+    is gone with it; the pool checks connections before use (`pool_pre_ping`),
+    so the next request reconnects once the database is back.
+    """
+    from assettrack.extensions import db
+
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    try:
+        db.session.rollback()
+    except sa.exc.DBAPIError:
+        pass  # the connection is gone; the pool discards it
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if request.path == "/api" or request.path.startswith("/api/"):
+        body, status = error_response(
+            503,
+            "unavailable",
+            "the database cannot be reached; nothing was changed, try again in a"
+            " moment",
+        )
+        return body, status, headers
+    page = render_template(
+        "errors.html",
+        title=gettext("The service is not available"),
+        message=gettext("Nothing was changed. Try again in a moment."),
+    )
+    return page, 503, headers
+
+
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _http_error(exc)
@@ -133,5 +170,9 @@ def register_error_handlers(app: Flask) -> None:
         lambda e: error_response(404, "not_found", str(e), {"tag_problem": e.code}),
     )
     app.register_error_handler(Refusal, _refusal)
+    # A lost connection, a database that cannot be opened or written. (Locks and
+    # serialisation failures never get here: `lifecycle.commit` makes them 409.)
+    app.register_error_handler(sa.exc.OperationalError, _database_unreachable)
+    app.register_error_handler(sa.exc.InterfaceError, _database_unreachable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

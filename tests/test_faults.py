@@ -1,0 +1,133 @@
+"""When the database goes away (issue 8, Nothing lost): a clear 503, never a
+500, and nothing half-written; the service answers again once it is back.
+
+The database is really unreachable (a closed port, a folder that does not
+exist) or really drops the connection in the middle of an action (PostgreSQL
+ends the session's backend just before the commit). Redis going away while a
+job is submitted is in tests/test_label_printing.py and test_coordinator_figures.
+"""
+
+import pytest
+import sqlalchemy as sa
+from conftest import POSTGRES_URL
+from conftest import World
+from conftest import _empty_postgres
+from conftest import _settings
+from conftest import unavailable
+from flask_migrate import upgrade
+
+from assettrack.app import create_app
+from assettrack.extensions import db
+from assettrack.models import Device
+from assettrack.models import WorkflowEvent
+
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def unreachable_app(request, tmp_path):
+    """The service pointed at a database that is not there."""
+    url = {
+        "sqlite": f"sqlite:///{tmp_path / 'no such folder' / 'assettrack.sqlite'}",
+        "postgresql": "postgresql://postgres@127.0.0.1:1/assettrack",  # closed port
+    }[request.param]
+    return create_app(_settings(url, WTF_CSRF_ENABLED=False))
+
+
+def test_an_unreachable_database_is_a_503_in_the_one_shape(unreachable_app):
+    client = unreachable_app.test_client()
+    answer = client.get(
+        "/api/v1/devices", headers={"Authorization": "Bearer at_something"}
+    )
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "10"
+    error = answer.get_json()["error"]
+    assert error["code"] == "unavailable" and "nothing was changed" in error["message"]
+    health = client.get("/api/v1/health")
+    assert health.status_code == 503
+    assert health.get_json()["checks"]["database"] == "unreachable"
+    page = client.post("/login", data={"email": "desk@example.be", "password": "x"})
+    assert page.status_code == 503
+    assert "Er werd niets gewijzigd" in page.get_data(as_text=True)
+
+
+def _own_postgres() -> str:
+    """This machine's PostgreSQL, a database of the fault tests' own, migrated."""
+    server = sa.create_engine(
+        f"{MACHINE_POSTGRES}/postgres".replace(
+            "postgresql://", "postgresql+psycopg://"
+        ),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = 'test_faults'")
+            )
+            if not exists:
+                connection.execute(sa.text("CREATE DATABASE test_faults"))
+    except sa.exc.OperationalError:
+        unavailable("no PostgreSQL on 127.0.0.1:5432 for the fault tests")
+    finally:
+        server.dispose()
+    url = f"{MACHINE_POSTGRES}/test_faults"
+    app = create_app(_settings(url))
+    with app.app_context():
+        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_world(request):
+    """A `world` on PostgreSQL: the suite's own, or a database of its own here."""
+    if POSTGRES_URL:
+        url = request.getfixturevalue("migrated_database")
+    else:
+        url = _own_postgres()
+    app = create_app(_settings(url))
+    _empty_postgres(app)
+    yield World(app, app.test_client())
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _ended_before_commit(app):
+    """PostgreSQL ends this session's connection just before it commits."""
+
+    def end(session):
+        pid = session.connection().connection.dbapi_connection.info.backend_pid
+        other = sa.create_engine(
+            app.config["SQLALCHEMY_DATABASE_URI"], isolation_level="AUTOCOMMIT"
+        )
+        with other.connect() as connection:
+            connection.execute(sa.text(f"SELECT pg_terminate_backend({pid})"))
+        other.dispose()
+
+    return end
+
+
+def test_the_database_going_away_mid_action_leaves_nothing_half_written(
+    postgres_world,
+):
+    world = postgres_world
+    tag = world.intake()["asset_tag"]
+    with world.app.app_context():
+        events_before = db.session.scalar(sa.select(sa.func.count(WorkflowEvent.id)))
+    end = _ended_before_commit(world.app)
+    sa.event.listen(db.session, "before_commit", end)
+    try:
+        answer = world.repair.act(tag, "start_wipe")
+    finally:
+        sa.event.remove(db.session, "before_commit", end)
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.get_json()["error"]["code"] == "unavailable"
+    # Back: the device is as it was, no event was written, and the action works.
+    with world.app.app_context():
+        device = db.session.scalar(sa.select(Device).filter_by(asset_tag=tag))
+        assert (device.state, device.version) == ("received", 1)
+        events = db.session.scalar(sa.select(sa.func.count(WorkflowEvent.id)))
+        assert events == events_before
+    assert world.repair.act(tag, "start_wipe").status_code == 200
