@@ -1,5 +1,7 @@
 """The command line of API.md (scripts depend on it): user, token, demo, worker."""
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -110,7 +112,10 @@ def worker_command(burst: bool) -> None:
         )
     # SimpleWorker runs jobs in this process, so they share the app context and
     # never inherit forked database connections.
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+    # The scheduler puts a failed job back on the queue when its retry is due.
+    SimpleWorker([queue], connection=queue.connection).work(
+        burst=burst, with_scheduler=True
+    )
 
 
 reminders_cli = AppGroup("reminders", help="Reminders for loans due or overdue.")
@@ -155,6 +160,33 @@ def prune_reports(today) -> None:
     _scheduled(retention.scheduled, today)
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Back up the database to PATH while the service runs (for cron)."""
+    from assettrack import backup
+
+    try:
+        click.echo(backup.backup(db.engine, path))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="replace a database that holds data")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Restore the backup at PATH into the database (stop the service first)."""
+    from assettrack import backup
+
+    try:
+        click.echo(backup.restore(db.engine, path, replace=yes))
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def init_app(app: Flask) -> None:
     for command in (
         user_cli,
@@ -164,5 +196,7 @@ def init_app(app: Flask) -> None:
         reminders_cli,
         borrowers_cli,
         agent_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

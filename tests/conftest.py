@@ -48,6 +48,10 @@ def _settings(database_url: str, **extra) -> dict:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": None,
+        # The stories send hundreds of requests a minute with one token from one
+        # address; the API-wide limits are tested in test_rate_limits.py.
+        "API_RATE_LIMIT": 0,
+        "API_ADDRESS_RATE_LIMIT": 0,
         **extra,
     }
 
@@ -348,6 +352,53 @@ class World:
     def ok(response):
         assert response.status_code == 200, response.get_json()
         return response.get_json()
+
+
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+def _own_postgres() -> str:
+    """This machine's PostgreSQL, a database of its own for the tests that need
+    PostgreSQL whatever the suite runs on (`postgres_world`), migrated."""
+    server = sa.create_engine(
+        f"{MACHINE_POSTGRES}/postgres".replace(
+            "postgresql://", "postgresql+psycopg://"
+        ),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = 'test_on_postgres'")
+            )
+            if not exists:
+                connection.execute(sa.text("CREATE DATABASE test_on_postgres"))
+    except sa.exc.OperationalError:
+        unavailable("no PostgreSQL on 127.0.0.1:5432 for the PostgreSQL-only tests")
+    finally:
+        server.dispose()
+    url = f"{MACHINE_POSTGRES}/test_on_postgres"
+    app = create_app(_settings(url))
+    with app.app_context():
+        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_world(request):
+    """A `world` on PostgreSQL: the suite's own, or a database of its own here."""
+    if POSTGRES_URL:
+        url = request.getfixturevalue("migrated_database")
+    else:
+        url = _own_postgres()
+    app = create_app(_settings(url))
+    _empty_postgres(app)
+    yield World(app, app.test_client())
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

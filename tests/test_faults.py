@@ -9,19 +9,12 @@ job is submitted is in tests/test_label_printing.py and test_coordinator_figures
 
 import pytest
 import sqlalchemy as sa
-from conftest import POSTGRES_URL
-from conftest import World
-from conftest import _empty_postgres
 from conftest import _settings
-from conftest import unavailable
-from flask_migrate import upgrade
 
 from assettrack.app import create_app
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import WorkflowEvent
-
-MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,49 +42,6 @@ def test_an_unreachable_database_is_a_503_in_the_one_shape(unreachable_app):
     page = client.post("/login", data={"email": "desk@example.be", "password": "x"})
     assert page.status_code == 503
     assert "Er werd niets gewijzigd" in page.get_data(as_text=True)
-
-
-def _own_postgres() -> str:
-    """This machine's PostgreSQL, a database of the fault tests' own, migrated."""
-    server = sa.create_engine(
-        f"{MACHINE_POSTGRES}/postgres".replace(
-            "postgresql://", "postgresql+psycopg://"
-        ),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        with server.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = 'test_faults'")
-            )
-            if not exists:
-                connection.execute(sa.text("CREATE DATABASE test_faults"))
-    except sa.exc.OperationalError:
-        unavailable("no PostgreSQL on 127.0.0.1:5432 for the fault tests")
-    finally:
-        server.dispose()
-    url = f"{MACHINE_POSTGRES}/test_faults"
-    app = create_app(_settings(url))
-    with app.app_context():
-        db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.session.commit()
-        upgrade()
-        db.engine.dispose()
-    return url
-
-
-@pytest.fixture
-def postgres_world(request):
-    """A `world` on PostgreSQL: the suite's own, or a database of its own here."""
-    if POSTGRES_URL:
-        url = request.getfixturevalue("migrated_database")
-    else:
-        url = _own_postgres()
-    app = create_app(_settings(url))
-    _empty_postgres(app)
-    yield World(app, app.test_client())
-    with app.app_context():
-        db.engine.dispose()
 
 
 def _ended_before_commit(app):
