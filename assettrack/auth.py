@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import g
 from flask import request
 
+from assettrack import ratelimit
 from assettrack.errors import ApiError
 from assettrack.extensions import db
 from assettrack.models import ApiToken
@@ -36,15 +37,20 @@ def _authenticate() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        if header:  # no header at all was counted before the view (api/__init__)
+            ratelimit.refuse_api_address()
         raise ApiError(401, "send a token: Authorization: Bearer <token>")
-    user = db.session.scalar(
-        sa.select(User)
+    row = db.session.execute(
+        sa.select(User, ApiToken.id)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == hash_token(token.strip()))
         .where(ApiToken.revoked_at.is_(None), User.active.is_(True))
-    )
-    if user is None:
+    ).first()
+    if row is None:
+        ratelimit.refuse_api_address()  # guessing tokens counts per address
         raise ApiError(401, "this token is not valid")
+    user, token_id = row
+    ratelimit.refuse_api_token(token_id)
     return user
 
 

@@ -37,6 +37,15 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RQ_QUEUE": os.environ.get("ASSETTRACK_RQ_QUEUE", "assettrack"),
+        # A job whose attempt fails, or whose worker dies, is tried this many
+        # times more, after these many seconds (the worker's scheduler waits).
+        "JOB_RETRIES": int(os.environ.get("ASSETTRACK_JOB_RETRIES", 2)),
+        "JOB_RETRY_INTERVALS": [
+            int(s)
+            for s in os.environ.get("ASSETTRACK_JOB_RETRY_INTERVALS", "10,60").split(
+                ","
+            )
+        ],
         "TAG_PREFIX": os.environ.get("ASSETTRACK_TAG_PREFIX", "DB"),
         # Printed on every label ("Eigendom van ..."), and the address in its QR code.
         "ORGANISATION_NAME": os.environ.get("ASSETTRACK_ORGANISATION", "Digibank"),
@@ -61,6 +70,17 @@ def from_environment(instance_path: str) -> dict:
         "AGENT_REPORT_RATE_LIMIT": int(
             os.environ.get("ASSETTRACK_AGENT_REPORT_RATE_LIMIT", 60)
         ),
+        # The whole API, per token (counted by the token's id) and, for requests
+        # without a valid token, per client address: "600/minute", "20/second",
+        # a bare number per minute, or 0 (no limit). All the limits above and
+        # these are shared by every process through Redis when REDIS_URL is
+        # set (allowed, with a warning, while it is unreachable), else counted
+        # per process. Keys start with the prefix (default: "<RQ queue>-limits").
+        "API_RATE_LIMIT": os.environ.get("ASSETTRACK_API_RATE_LIMIT", "600/minute"),
+        "API_ADDRESS_RATE_LIMIT": os.environ.get(
+            "ASSETTRACK_API_ADDRESS_RATE_LIMIT", "300/minute"
+        ),
+        "RATE_LIMIT_PREFIX": os.environ.get("ASSETTRACK_RATE_LIMIT_PREFIX") or None,
         # Requests larger than this are refused with 413 before parsing.
         "MAX_CONTENT_LENGTH": int(os.environ.get("ASSETTRACK_MAX_BODY", 1_048_576)),
         "MAX_LOAN_DAYS": int(os.environ.get("ASSETTRACK_MAX_LOAN_DAYS", 366)),

@@ -39,12 +39,15 @@ def queue(app: Flask | None = None):
     return (app or current_app).extensions.get(_KEY)
 
 
-def enqueue(function: Callable, *args, **kwargs) -> dict:
-    """Run `function` in a worker, or right now when there is no Redis."""
+def enqueue(function: Callable, *args, rq_options: dict | None = None) -> dict:
+    """Run `function` in a worker, or right now when there is no Redis.
+
+    `rq_options`: how rq should treat it (retries, a failure callback).
+    """
     rq_queue = queue()
     if rq_queue is None:
-        return {"id": None, "status": "finished", "result": function(*args, **kwargs)}
-    job = rq_queue.enqueue(function, *args, **kwargs)
+        return {"id": None, "status": "finished", "result": function(*args)}
+    job = rq_queue.enqueue(function, *args, **(rq_options or {}))
     return {"id": job.id, "status": job.get_status(), "result": None}
 
 
@@ -65,7 +68,7 @@ def submit(kind: str, params: dict, user: User, total: int = 0) -> BackgroundJob
     db.session.add(job)
     db.session.commit()
     try:
-        enqueue(run, job.id)
+        enqueue(run, job.id, rq_options=_retried())
     except Exception as exc:  # Redis down: say so, leave no job waiting forever
         _fail(job.id, f"the job queue is unreachable: {exc}")
         raise Refusal(
@@ -73,6 +76,40 @@ def submit(kind: str, params: dict, user: User, total: int = 0) -> BackgroundJob
         ) from exc
     db.session.refresh(job)
     return job
+
+
+def _retried() -> dict:
+    """A failed attempt (or a worker that died doing it) is tried again, and the
+    job's row says so; after the last attempt it says why it failed."""
+    from rq import Callback
+    from rq import Retry
+
+    config = current_app.config
+    return {
+        "retry": Retry(config["JOB_RETRIES"], config["JOB_RETRY_INTERVALS"]),
+        "on_failure": Callback(attempt_failed),
+    }
+
+
+def attempt_failed(rq_job, connection, kind, value, traceback) -> None:
+    """rq calls this in the worker after each failed attempt, and in the worker
+    that finds an attempt abandoned by a worker that died (value: AbandonedJobError)."""
+    from rq.exceptions import AbandonedJobError
+
+    why = (
+        "the worker stopped in the middle of this job"
+        if isinstance(value, AbandonedJobError)
+        else f"{kind.__name__}: {value}"
+    )
+    job = db.session.get(BackgroundJob, rq_job.args[0])
+    if job is None:
+        return
+    if rq_job.retries_left:
+        job.status, job.done = "queued", 0
+        job.error = f"{why}; it will be tried again"[:2000]
+    else:
+        job.status, job.error, job.finished_at = "failed", why[:2000], utcnow()
+    db.session.commit()
 
 
 def run(job_id: str) -> None:
@@ -97,12 +134,14 @@ def _run(job_id: str) -> None:
 
     try:
         result, mimetype = KINDS[job.kind](job.params, progress)
-    except Exception as exc:  # the poller must learn why; the worker goes on
+    except Exception as exc:
         db.session.rollback()
-        _fail(job_id, str(exc))
+        if queue() is not None:
+            raise  # rq tries it again; `attempt_failed` keeps the row up to date
+        _fail(job_id, str(exc))  # inline: the caller learns why at once
         return
     job.result, job.result_type = result, mimetype
-    job.status, job.finished_at = "finished", utcnow()
+    job.status, job.finished_at, job.error = "finished", utcnow(), None
     db.session.commit()
 
 

@@ -2,7 +2,11 @@
 
 from flask import Blueprint
 
+from assettrack.ratelimit import limit_api_address
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Requests without a token count per address; with one, per token (auth.py).
+bp.before_request(limit_api_address)
 
 from assettrack.api import agent  # noqa: E402,F401  (routes register on bp)
 from assettrack.api import certificates  # noqa: E402,F401
