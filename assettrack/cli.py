@@ -1,5 +1,7 @@
-"""The command line of API.md (scripts depend on it): user, token, demo, worker."""
+"""The command line of API.md (scripts depend on it): user, token, demo, worker,
+backup and restore."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,11 +12,15 @@ from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
 from assettrack import jobs
+from assettrack.auth import DEFAULT_TOKEN_DAYS
+from assettrack.auth import MAX_TOKEN_DAYS
 from assettrack.auth import issue_token
 from assettrack.extensions import db
+from assettrack.models import ApiToken
 from assettrack.models import Organisation
 from assettrack.models import Role
 from assettrack.models import User
+from assettrack.models.types import utcnow
 
 user_cli = AppGroup("user", help="Manage people who use assettrack.")
 token_cli = AppGroup("token", help="Manage API tokens.")
@@ -69,9 +75,7 @@ def set_password(email: str, password: str) -> None:
 
     Every page session made with the old password ends.
     """
-    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
-    if user is None:
-        raise click.ClickException(f"no user {email}")
+    user = _user(email)
     _set_password(user, password)
     db.session.commit()
     click.echo(f"password set for {user.email}")
@@ -79,14 +83,61 @@ def set_password(email: str, password: str) -> None:
 
 @token_cli.command("create")
 @click.argument("email")
-def create_token(email: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_TOKEN_DAYS),
+    default=DEFAULT_TOKEN_DAYS,
+    show_default=True,
+    help="how long the token works",
+)
+@click.option("--read-only", is_flag=True, help="the token may only look (GET)")
+def create_token(email: str, days: int, read_only: bool) -> None:
     """Print a new API token for EMAIL, alone on the last line."""
+    user = _user(email)
+    scope = "read" if read_only else "write"
+    token = issue_token(user, days, scope)
+    until = (utcnow() + timedelta(days=days)).date().isoformat()
+    click.echo(
+        f"token for {user.email} ({user.role}, {scope}, until {until});"
+        " it is shown only once:"
+    )
+    click.echo(token)
+
+
+@token_cli.command("list")
+@click.argument("email")
+def list_tokens(email: str) -> None:
+    """The tokens of EMAIL: id, scope, made, expires, revoked (never the token)."""
+    user = _user(email)
+    for token in db.session.scalars(
+        sa.select(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id)
+    ):
+        expires = token.expires_at.date().isoformat() if token.expires_at else "never"
+        revoked = token.revoked_at.date().isoformat() if token.revoked_at else "-"
+        click.echo(
+            f"{token.id}\t{token.scope}\tmade {token.created_at.date().isoformat()}"
+            f"\texpires {expires}\trevoked {revoked}"
+        )
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id: int) -> None:
+    """Revoke token TOKEN_ID (see `token list`): it answers 401 from now on."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    click.echo(f"token {token_id} of {token.user.email} revoked")
+
+
+def _user(email: str) -> User:
     user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
     if user is None:
         raise click.ClickException(f"no user {email}")
-    token = issue_token(user)
-    click.echo(f"token for {user.email} ({user.role}); it is shown only once:")
-    click.echo(token)
+    return user
 
 
 @click.command("demo")

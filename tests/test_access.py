@@ -6,6 +6,7 @@ borrowers; a lending desk sees only its own. A refused request changes nothing.
 
 import hashlib
 import json
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -434,3 +435,75 @@ def test_an_admin_can_do_everything(world):
     assert final["state"] == "scrapped"
     actors = {e["actor"] for e in admin.get(f"/devices/{tag}/events").get_json()}
     assert actors == {"admin@example.be"}
+
+
+# --- token expiry, scope and revocation ----------------------------------------------
+
+
+def token_from(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.output.strip().splitlines()[-1]}"}
+
+
+def test_a_token_expires_after_its_days_and_then_answers_401(world, runner):
+    made = runner.invoke(args=["token", "create", "coordinator@example.be"])
+    assert "write, until " in made.output  # a year by default
+    headers = token_from(made)
+    assert world.client.get("/api/v1/devices", headers=headers).status_code == 200
+    with world.app.app_context():
+        token = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.id)).all()[-1]
+        assert 364 <= (token.expires_at - utcnow()).days <= 365
+        token.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    error = assert_refused(
+        world.app,
+        lambda: world.client.post(
+            "/api/v1/donations",
+            json={"donor": "Scholengroep Gent", "received_on": in_days(0)},
+            headers=headers,
+        ),
+        401,
+        "unauthorized",
+    )
+    assert "expired" in error["message"] and "ask for a new one" in error["message"]
+
+
+def test_a_read_only_token_looks_but_changes_nothing(world, runner):
+    tag = world.intake()["asset_tag"]
+    made = runner.invoke(
+        args=["token", "create", "repair@example.be", "--read-only", "--days", "7"]
+    )
+    assert "read, until " in made.output
+    headers = token_from(made)
+    device = world.client.get(f"/api/v1/devices/{tag}", headers=headers)
+    assert device.status_code == 200 and device.get_json()["state"] == "received"
+    error = assert_refused(
+        world.app,
+        lambda: world.client.post(
+            f"/api/v1/devices/{tag}/actions/start_wipe", json={}, headers=headers
+        ),
+        403,
+        "forbidden",
+    )
+    assert error["message"] == "this token may only read"
+
+
+def test_a_token_is_listed_and_revoked_from_the_command_line(world, runner):
+    headers = token_from(runner.invoke(args=["token", "create", "desk@example.be"]))
+    listed = runner.invoke(args=["token", "list", "desk@example.be"])
+    assert listed.exit_code == 0, listed.output
+    newest = listed.output.strip().splitlines()[-1]
+    token_id = newest.split("\t")[0]
+    assert "\twrite\t" in newest and newest.endswith("revoked -")
+    assert "at_" not in listed.output  # never the token itself
+    revoked = runner.invoke(args=["token", "revoke", token_id])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert_refused(
+        world.app,
+        lambda: world.client.get("/api/v1/devices", headers=headers),
+        401,
+        "unauthorized",
+    )
+    assert world.desk.get("/devices").status_code == 200  # the desk's other token
+    bad = runner.invoke(args=["token", "create", "desk@example.be", "--days", "0"])
+    assert bad.exit_code != 0 and "--days" in bad.output

@@ -117,4 +117,10 @@ class ApiToken(db.Model):
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UtcDateTime, default=utcnow)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    # None only for tokens made before tokens expired (migration 0015).
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UtcDateTime)
+    # "read": GET and HEAD only; "write": everything the person's role allows.
+    scope: so.Mapped[str] = so.mapped_column(
+        sa.String(10), default="write", server_default="write"
+    )
     user: so.Mapped[User] = so.relationship(lazy="joined")
