@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from assettrack import audit
 from assettrack import cli
 from assettrack import config as settings
 from assettrack import i18n
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     check_tag_prefix(app.config["TAG_PREFIX"])
     db.init_app(app)
+    audit.init()
     migrate.init_app(app, db, directory=MIGRATIONS)
     jobs.init_app(app)
     i18n.init_app(app)

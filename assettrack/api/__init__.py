@@ -9,6 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(limit_api_address)
 
 from assettrack.api import agent  # noqa: E402,F401  (routes register on bp)
+from assettrack.api import audit  # noqa: E402,F401
 from assettrack.api import certificates  # noqa: E402,F401
 from assettrack.api import devices  # noqa: E402,F401
 from assettrack.api import figures  # noqa: E402,F401

@@ -4,6 +4,7 @@ from assettrack.models.agent import AgentToken
 from assettrack.models.agent import EnrollmentCode
 from assettrack.models.agent import HealthReport
 from assettrack.models.agent import RepairRank
+from assettrack.models.audit import AuditEntry
 from assettrack.models.certificate import Certificate
 from assettrack.models.certificate import CertificateCounter
 from assettrack.models.device import Device
@@ -34,6 +35,7 @@ from assettrack.models.stocktake import StockTakeScan
 
 __all__ = [
     "AgentToken",
+    "AuditEntry",
     "ApiToken",
     "BackgroundJob",
     "Borrower",
