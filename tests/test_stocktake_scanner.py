@@ -4,14 +4,14 @@ import io
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from test_coordinator_stocktake import UNKNOWN_TAG
 from test_coordinator_stocktake import Room
 from test_coordinator_stocktake import place_id
-from werkzeug.serving import make_server
+from test_desk_scanner import photo_dropped_while
+from test_desk_scanner import token_of
 
 from scanner.stocktake import StockTakes
 from scanner.stocktake import run
@@ -20,23 +20,8 @@ ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture
-def server(app):
-    """The real app on a loopback port, as the volunteer's PC reaches it."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
 def room(world) -> Room:
     return Room(world)
-
-
-def token_of(world, who: str) -> str:
-    return getattr(world, who).headers["Authorization"].removeprefix("Bearer ")
 
 
 def counting(server: str, token: str, typed: str, **options) -> tuple[int, list[str]]:
@@ -45,7 +30,7 @@ def counting(server: str, token: str, typed: str, **options) -> tuple[int, list[
     return status, shown
 
 
-def test_each_scan_is_answered_and_the_end_prints_the_result(world, server, room):
+def test_each_scan_is_answered_and_the_end_prints_the_result(world, live_server, room):
     krook = place_id(world, "digileenplek")
     # The scanner on the wrong layout ("-" arrives as ")"), a repeat, blank lines.
     typed = "\n".join(
@@ -60,7 +45,9 @@ def test_each_scan_is_answered_and_the_end_prints_the_result(world, server, room
             UNKNOWN_TAG,
         ]
     )
-    status, shown = counting(server, token_of(world, "desk"), typed, location=krook)
+    status, shown = counting(
+        live_server, token_of(world, "desk"), typed, location=krook
+    )
     assert status == 0
     assert shown[0].startswith("started stock-take 1 of De Krook: 3 devices expected")
     answers = shown[1:8]
@@ -87,7 +74,7 @@ def test_each_scan_is_answered_and_the_end_prints_the_result(world, server, room
 
     # Carry on with it from a second PC (by --location: it is open), correct, close.
     status, shown = counting(
-        server,
+        live_server,
         token_of(world, "desk"),
         f"{room.missing}\n",
         location=krook,
@@ -106,28 +93,30 @@ def test_each_scan_is_answered_and_the_end_prints_the_result(world, server, room
 
     # Closed: a scan is said to be refused, nothing is recorded.
     status, shown = counting(
-        server, token_of(world, "desk"), f"{room.found[0]}\n", stock_take=1
+        live_server, token_of(world, "desk"), f"{room.found[0]}\n", stock_take=1
     )
     assert "this stock-take is closed" in shown[1]
     assert shown[2].startswith(f"!   {room.found[0]}: stock-take 1 is closed")
 
 
 def test_a_misread_is_caught_before_it_is_sent_and_a_bad_token_is_said(
-    world, server, room
+    world, live_server, room
 ):
     tag = room.found[0]
     misread = tag[:-2] + ("1" if tag[-2] != "1" else "2") + tag[-1]
     krook = place_id(world, "digileenplek")
-    status, shown = counting(server, token_of(world, "desk"), misread, location=krook)
+    status, shown = counting(
+        live_server, token_of(world, "desk"), misread, location=krook
+    )
     assert shown[1].startswith("?   check character does not match")
     assert "found 0" in shown[2]
-    status, shown = counting(server, "at_wrong", "", location=krook)
+    status, shown = counting(live_server, "at_wrong", "", location=krook)
     assert (status, shown) == (2, ["!   this token is not valid"])
-    status, shown = counting(server, token_of(world, "desk"), "", stock_take=999)
+    status, shown = counting(live_server, token_of(world, "desk"), "", stock_take=999)
     assert (status, shown) == (2, ["!   no stock-take 999"])
 
 
-def test_the_command_line_reads_the_scanner_from_stdin(world, server, room):
+def test_the_command_line_reads_the_scanner_from_stdin(world, live_server, room):
     """`python -m scanner stocktake` as the volunteer starts it."""
     command = [
         sys.executable,
@@ -135,7 +124,7 @@ def test_the_command_line_reads_the_scanner_from_stdin(world, server, room):
         "scanner",
         "stocktake",
         "--server",
-        server,
+        live_server,
         "--token",
         token_of(world, "coordinator"),
         "--location",
@@ -162,30 +151,22 @@ def test_the_command_line_reads_the_scanner_from_stdin(world, server, room):
 
 
 def test_a_photo_dropped_in_the_watched_folder_counts_as_a_scan(
-    world, server, room, tmp_path
+    world, live_server, room, tmp_path
 ):
     label = world.desk.get(f"/devices/{room.found[0]}/label.png").data
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "old.png").write_bytes(label)  # there before the start: not counted
-    # The keyboard stays silent (a pipe nobody writes to) until it is closed.
-    read_end, write_end = os.pipe()
-    drop = threading.Timer(0.2, lambda: (inbox / "photo.png").write_bytes(label))
-    close = threading.Timer(1.5, lambda: os.close(write_end))
-    drop.start()
-    close.start()
     shown: list[str] = []
-    with os.fdopen(read_end) as keyboard:
-        status = run(
-            StockTakes(server, token_of(world, "desk")),
+    status = photo_dropped_while(
+        tmp_path,
+        label,
+        lambda keyboard, inbox: run(
+            StockTakes(live_server, token_of(world, "desk")),
             keyboard,
             shown.append,
             location=place_id(world, "digileenplek"),
             folder=inbox,
             poll_s=0.05,
-        )
-    drop.join()
-    close.join()
+        ),
+    )
     assert status == 0
     assert shown[1].startswith(f"OK  {room.found[0]}  Lenovo ThinkPad T480: found")
     assert shown[2].startswith("Stock-take 1 of De Krook: expected 3, found 1,")
