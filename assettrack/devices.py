@@ -12,6 +12,8 @@ from assettrack.models import Location
 from assettrack.models import QcRecord
 from assettrack.models import User
 from assettrack.models import WorkflowEvent
+from assettrack.reach import devices_within
+from assettrack.reach import reach
 from assettrack.tagging import find_device
 
 # Who may see who borrowed a device (DESIGN.md: a repair partner never sees
@@ -25,20 +27,27 @@ def sees_borrower(user: User, borrower: Borrower) -> bool:
     return user.role == "desk" and borrower.organisation_id == user.organisation_id
 
 
-def device_or_404(raw_tag: str) -> Device:
-    """The device a typed or scanned tag names.
+def device_or_404(raw_tag: str, user: User) -> Device:
+    """The device a typed or scanned tag names, when `user` reaches it.
 
-    :raises ApiError: 404 when no device has the tag.
+    :raises ApiError: 404 when no device has the tag, 403 when it is in another
+        organisation's care (reach.py).
     :raises TagError: the text is not a tag or fails its check (answered as 404).
     """
+    return reach(user, find_or_404(raw_tag))
+
+
+def find_or_404(raw_tag: str) -> Device:
+    """The device a tag names, whoever asks; 404 when there is none."""
     device = find_device(raw_tag)
     if device is None:
         raise ApiError(404, f"no device with tag {raw_tag.strip()[:40]}")
     return device
 
 
-def filtered(args: dict) -> sa.Select:
-    select = sa.select(Device).order_by(Device.id)
+def filtered(args: dict, user: User) -> sa.Select:
+    """The devices `user` reaches that match the list's filters."""
+    select = sa.select(Device).where(devices_within(user)).order_by(Device.id)
     for name in ("state", "kind"):
         if name in args:
             select = select.where(getattr(Device, name) == args[name])

@@ -83,8 +83,9 @@ def _invalid_payload(exc: workflow.InvalidPayload):
 def _refusal(exc: Refusal):
     if exc.status == 409:
         return error_response(409, "conflict", str(exc))
-    if exc.status == 503:
-        return error_response(503, "unavailable", str(exc))
+    if exc.status == 503:  # a service it needs is away (the job queue)
+        body, status = error_response(503, "unavailable", str(exc))
+        return body, status, {"Retry-After": str(RETRY_AFTER_S)}
     return error_response(
         exc.status, "validation_error", str(exc), {"fields": {exc.field: [str(exc)]}}
     )

@@ -1,6 +1,7 @@
 """Register devices at intake, and add the disks found in them later."""
 
 from assettrack import lifecycle
+from assettrack import reach
 from assettrack import stock
 from assettrack.extensions import db
 from assettrack.models import Device
@@ -33,6 +34,9 @@ def register(data: dict, actor: User) -> Device:
     place = db.session.get(Location, data["location_id"])
     if place is None:
         raise Refusal("location", "no such location")
+    ours = place.organisation_id == actor.organisation_id
+    if not (ours or reach.sees_everything(actor)):
+        raise Refusal("location", "not a place of your organisation")
     if (
         data.get("donation_id") is not None
         and db.session.get(Donation, data["donation_id"]) is None

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from assettrack import devices as device_views
+from assettrack import reach
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import User
@@ -26,11 +27,13 @@ def scan_photo(image: bytes, user: User) -> dict:
             sa.select(Device).where(Device.asset_tag.in_(tags))
         )
     }
-    shown = [device_views.present(found[tag], user) for tag in tags if tag in found]
+    ours = [tag for tag in tags if tag in found and reach.within(user, found[tag])]
+    shown = [device_views.present(found[tag], user) for tag in ours]
     return {
         "codes": codes,
         "devices": [_summary(device) for device in shown],
         "unknown_tags": [tag for tag in tags if tag not in found],
+        "not_in_care_tags": [tag for tag in tags if tag in found and tag not in ours],
     }
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from assettrack import reach
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import Location
@@ -29,7 +30,6 @@ from assettrack.workflow import INTAKE
 
 ARRIVALS = ("receive", "relocate")
 GROUPS = ("location", "organisation", "municipality")
-SEES_ALL = {"admin", "coordinator"}
 
 
 def new_home(action: str, place: Location | None, home_id: int | None) -> int | None:
@@ -210,7 +210,7 @@ def all_places() -> dict[int, Location]:
 
 def sees(user: User, place: Location) -> bool:
     """May `user` see the stock of `place`: all, or their organisation's places."""
-    return user.role in SEES_ALL or place.organisation_id == user.organisation_id
+    return reach.sees_everything(user) or place.organisation_id == user.organisation_id
 
 
 def _narrowed(select: sa.Select, state, kind, location) -> sa.Select:

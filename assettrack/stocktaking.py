@@ -18,6 +18,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from assettrack import lifecycle
+from assettrack import reach
 from assettrack import stock
 from assettrack.extensions import db
 from assettrack.models import Device
@@ -249,7 +250,7 @@ def visible(user: User, location: int | None = None) -> sa.Select:
         .join(Location, Location.id == StockTake.location_id)
         .order_by(StockTake.id.desc())
     )
-    if user.role not in stock.SEES_ALL:
+    if not reach.sees_everything(user):
         select = select.where(Location.organisation_id == user.organisation_id)
     if location is not None:
         select = select.where(StockTake.location_id == location)

@@ -283,7 +283,10 @@ class World:
             "disks": [{"kind": "ssd", "serial": "S1", "size_gb": 256}],
         }
         body.update(fields)
-        response = self.repair.post("/devices", json=body)
+        # A repair partner takes devices in at its workshop; elsewhere a coordinator.
+        at_workshop = body["location"] == self.location_ids["workshop"]
+        taker = self.repair if at_workshop else self.coordinator
+        response = taker.post("/devices", json=body)
         assert response.status_code == 201, response.get_json()
         return response.get_json()
 
@@ -319,7 +322,7 @@ class World:
         self.ok(self.repair.act(tag, "pass_qc"))
         if at != "workshop":
             self.move(tag, at)
-        return self.repair.get(f"/devices/{tag}").get_json()
+        return self.coordinator.get(f"/devices/{tag}").get_json()
 
     def move(self, tag: str, to: str) -> dict:
         """Both scans of a hand-over by the coordinator: sent, then received at `to`."""
@@ -527,13 +530,21 @@ def accepted(
 
 
 def _changes_nothing(
-    world: World, who: str, tag: str, action: str, payload: dict | None, status: int
+    world: World,
+    who: str,
+    tag: str,
+    action: str,
+    payload: dict | None,
+    status: int,
+    looking: str | None = None,
 ) -> tuple[dict, dict]:
-    api = getattr(world, who)
-    before = seen(api, tag)
+    """`who` tries; the device and history, as `looking` (default: `who`) sees
+    them, are the same before and after."""
+    api, observer = getattr(world, who), getattr(world, looking or who)
+    before = seen(observer, tag)
     response = api.act(tag, action, payload)
     assert response.status_code == status, response.get_json()
-    assert seen(api, tag) == before, "a refused action changed the device"
+    assert seen(observer, tag) == before, "a refused action changed the device"
     return before["device"], response.get_json()["error"]
 
 
@@ -575,8 +586,11 @@ def invalid(
 def forbidden(
     world: World, who: str, tag: str, action: str, payload: dict | None = None
 ) -> None:
-    """`who` may never take `action`: 403, nothing changes."""
-    _, error = _changes_nothing(world, who, tag, action, payload, 403)
+    """`who` may never take `action` (or not on this device): 403, nothing
+    changes, as a coordinator sees it (`who` may not reach the device at all)."""
+    _, error = _changes_nothing(
+        world, who, tag, action, payload, 403, looking="coordinator"
+    )
     assert error["code"] == "forbidden"
 
 

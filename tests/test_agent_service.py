@@ -45,9 +45,9 @@ def enroll(world, tag: str, code: str):
     )
 
 
-def enrolled(world, device: dict | None = None) -> Agent:
+def enrolled(world, device: dict | None = None, issuer: str = "repair") -> Agent:
     tag = (device or world.intake())["asset_tag"]
-    code = issue_code(world, tag).get_json()["code"]
+    code = issue_code(world, tag, issuer).get_json()["code"]
     answer = enroll(world, tag, code)
     assert answer.status_code == 201, answer.get_json()
     return Agent(world.client, tag, answer.get_json()["device_token"])

@@ -35,7 +35,7 @@ def test_intake_binds_a_scanned_tag_from_the_partners_roll(world):
     typed = tag.replace("-", ")").lower()
     device = world.intake(asset_tag=typed)
     assert device["asset_tag"] == tag
-    assert world.desk.get(f"/devices/{tag}").get_json()["state"] == "received"
+    assert world.repair.get(f"/devices/{tag}").get_json()["state"] == "received"
 
 
 @pytest.mark.parametrize(

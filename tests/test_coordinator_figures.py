@@ -114,12 +114,14 @@ class Day:
         """Lent, returned, wiped and checked again, and lent to someone else."""
         tag, w = self.lent(), self.world
         w.ok(w.desk.act(tag, "return"))
+        w.move(tag, "workshop")  # wiped at the repair partner's
         w.ok(w.repair.act(tag, "start_wipe"))
         w.erase_all(w.repair.get(f"/devices/{tag}").get_json())
         for action in ("finish_wipe", "submit_qc"):
             w.ok(w.repair.act(tag, action))
         w.record_qc(tag)
         w.ok(w.repair.act(tag, "pass_qc"))
+        w.move(tag, "digileenplek")
         self.lend(tag)
         return tag
 

@@ -110,7 +110,7 @@ def random_workflows(world, seed: int, steps: int) -> None:
             (travelling if step == "send" else ready).append(tag)
         elif step == "arrive" and travelling:
             tag = travelling.pop(0)
-            world.ok(world.desk.act(tag, "receive"))
+            world.ok(world.coordinator.act(tag, "receive"))
             ready.append(tag)
         elif step == "lend":
             world.lent_device()

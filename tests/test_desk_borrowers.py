@@ -355,6 +355,7 @@ def test_a_returned_device_goes_to_wipe_with_its_condition_noted(world):
         ["charger", "mouse"],
         ["charger"],
     )
+    world.move(tag, "workshop")
     assert "start_wipe" in seen(world.repair, tag)["device"]["allowed_actions"]
     other = world.ready_device()["asset_tag"]
     lend_refused(

@@ -73,7 +73,7 @@ def test_a_borrower_card_then_two_devices_then_one_press_lends_both(world, web):
 
 
 def test_a_device_not_ready_shows_red_with_the_reason_in_dutch(world, web):
-    tag = world.intake()["asset_tag"]
+    tag = world.intake(location=world.location_ids["digileenplek"])["asset_tag"]
     desk = web.visitor("desk")
     scan(desk, "B-0042")
     [(colour, message)] = scan(desk, tag)
@@ -148,15 +148,6 @@ def test_a_scanner_on_the_wrong_keyboard_layout_still_reads_the_card(world, web)
 
 def test_only_desk_people_open_the_desk(web):
     assert web.visitor("repair").get("/desk").status_code == 403
-
-
-def test_a_device_at_the_workshop_shows_red_wrong_location(world, web):
-    tag = world.ready_device(at="workshop")["asset_tag"]
-    desk = web.visitor("desk")
-    scan(desk, "B-0042")
-    [(colour, message)] = scan(desk, tag)
-    assert colour == "error"
-    assert "Werkplaats Gent" in message and "uitleenplek" in message
 
 
 def test_lending_waits_for_the_loan_agreement_when_there_is_one(world, web):
@@ -284,7 +275,7 @@ def test_a_scanned_lent_device_can_be_renewed_until_the_limit(world, web):
     ],
 )
 def test_the_desk_speaks_french_and_english_too(world, web, language, field, answer):
-    tag = world.intake()["asset_tag"]
+    tag = world.intake(location=world.location_ids["digileenplek"])["asset_tag"]
     desk = web.visitor("desk")
     assert field in desk.get(f"/desk?lang={language}").get_data(as_text=True)
     [(colour, message)] = scan(desk, "B-0042")
@@ -345,3 +336,26 @@ def test_a_delivery_scanned_at_the_desk_is_received_there(world, web):
         ("ok", f"{second} is aangekomen: ontvangen in De Krook."),
         ("ok", f"{second} kan uitgeleend worden."),
     ]
+
+
+def test_a_device_in_another_organisations_care_is_named_with_where_it_is(world, web):
+    """Scanned at the counter, a device still at the workshop: red, where it
+    stands and whom to ask; the basket stays empty and the device unchanged."""
+    tag = world.ready_device(at="workshop")["asset_tag"]
+    desk = web.visitor("desk")
+    assert scan(desk, "B-0042")[0][0] == "ok"
+    assert scan(desk, tag) == [
+        (
+            "error",
+            f"{tag} staat bij Werkplaats Gent, niet bij jullie. Is het toestel hier? "
+            "Vraag een coördinator om het te verplaatsen.",
+        )
+    ]
+    page = desk.get("/desk").get_data(as_text=True)
+    assert tag not in page
+    assert world.coordinator.get(f"/devices/{tag}").get_json()["state"] == "ready"
+    # Its own page says the same, in a 403.
+    refused = desk.get(f"/devices/{tag}")
+    assert refused.status_code == 403
+    assert "Niet bij jullie" in refused.get_data(as_text=True)
+    assert "Werkplaats Gent" in refused.get_data(as_text=True)

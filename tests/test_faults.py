@@ -3,16 +3,18 @@
 
 The database is really unreachable (a closed port, a folder that does not
 exist) or really drops the connection in the middle of an action (PostgreSQL
-ends the session's backend just before the commit). Redis going away while a
-job is submitted is in tests/test_label_printing.py and test_coordinator_figures.
+ends the session's backend just before the commit). Redis is really away too
+(a closed port) when a job is asked for.
 """
 
 import pytest
 import sqlalchemy as sa
 from conftest import _settings
+from test_service import same_database_app
 
 from assettrack.app import create_app
 from assettrack.extensions import db
+from assettrack.models import BackgroundJob
 from assettrack.models import Device
 from assettrack.models import WorkflowEvent
 
@@ -81,3 +83,23 @@ def test_the_database_going_away_mid_action_leaves_nothing_half_written(
         events = db.session.scalar(sa.select(sa.func.count(WorkflowEvent.id)))
         assert events == events_before
     assert world.repair.act(tag, "start_wipe").status_code == 200
+
+
+def test_a_job_asked_for_while_redis_is_away_is_a_503_and_shows_as_failed(world):
+    """The label sheet cannot be queued: the one shape, when to try again, and the
+    job's row says why instead of waiting for a worker forever."""
+    away = same_database_app(world.app, REDIS_URL="redis://127.0.0.1:1/0")
+    tag = world.intake()["asset_tag"]
+    answer = away.test_client().post(
+        "/api/v1/labels/sheets", json={"tags": [tag]}, headers=world.repair.headers
+    )
+    with away.app_context():
+        db.engine.dispose()
+    assert answer.status_code == 503, answer.get_json()
+    assert answer.headers["Retry-After"] == "10"
+    error = answer.get_json()["error"]
+    assert error["code"] == "unavailable" and "try again later" in error["message"]
+    with world.app.app_context():
+        job = db.session.scalars(sa.select(BackgroundJob)).one()
+        assert job.status == "failed"
+        assert "the job queue is unreachable" in job.error

@@ -5,7 +5,8 @@ matches the schema and status codes the description gives for it.
 One test per operation, each on a small digibank of its own (the `world`:
 places, a borrower, a device taken in, one ready, one lent), called as the
 admin, who may do everything, so the generated requests reach the code behind
-the permission checks. Schemathesis drives Hypothesis directly (its pytest
+the permission checks; every read again as a repair partner and as a desk, whose
+lists and lookups are scoped to their organisation. Schemathesis drives Hypothesis directly (its pytest
 plugin does not run on pytest 9 yet).
 """
 
@@ -33,13 +34,13 @@ def _labels() -> list[str]:
     return sorted(result.ok().label for result in described.get_all_operations())
 
 
-@pytest.mark.parametrize("label", _labels())
-def test_no_request_gets_a_server_error_or_an_undescribed_answer(world, label):
+def _fuzzed(world, label: str, caller: str) -> None:
     world.ready_device()
     world.lent_device()
     world.intake()
     described = schemathesis.openapi.from_wsgi(DESCRIPTION, world.app)
     operation = described.find_operation_by_label(label)
+    headers = getattr(world, caller).headers
 
     @given(case=operation.as_strategy())
     @settings(
@@ -50,6 +51,18 @@ def test_no_request_gets_a_server_error_or_an_undescribed_answer(world, label):
         database=None,
     )
     def answered_as_described(case):
-        case.call_and_validate(headers=world.admin.headers, checks=CHECKS)
+        case.call_and_validate(headers=headers, checks=CHECKS)
 
     answered_as_described()
+
+
+@pytest.mark.parametrize("label", _labels())
+def test_no_request_gets_a_server_error_or_an_undescribed_answer(world, label):
+    _fuzzed(world, label, "admin")
+
+
+@pytest.mark.parametrize("caller", ["repair", "desk"])
+@pytest.mark.parametrize("label", [x for x in _labels() if x.startswith("GET ")])
+def test_reading_as_a_repair_partner_or_a_desk_too(world, label, caller):
+    """Their reads go through the scoping of reach.py, which the admin's skip."""
+    _fuzzed(world, label, caller)

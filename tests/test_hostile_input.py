@@ -799,8 +799,10 @@ def test_the_filters_those_parameters_feed_do_work(bench):
     )
     assert at_desk.status_code == 200, at_desk.get_json()
     assert [d["asset_tag"] for d in at_desk.get_json()["items"]] == [ready_tag]
-    in_qc = bench.desk.get(f"/devices?location={bench.location_ids['workshop']}&page=1")
+    workshop = f"/devices?location={bench.location_ids['workshop']}&page=1"
+    in_qc = bench.repair.get(workshop)
     assert [d["asset_tag"] for d in in_qc.get_json()["items"]] == [qc_tag]
+    assert bench.desk.get(workshop).get_json()["items"] == []  # not the desk's
 
 
 UNKNOWN_ROUTES = [

@@ -127,6 +127,19 @@ def test_a_desk_scans_a_photo_of_a_label_and_sees_the_device(world):
     found = response.get_json()
     assert [d["asset_tag"] for d in found["devices"]] == [device["asset_tag"]]
     assert "lend" in found["devices"][0]["allowed_actions"]
+    assert found["not_in_care_tags"] == []
+
+
+def test_a_photo_of_a_device_at_the_workshop_names_it_but_shows_the_desk_nothing(
+    world,
+):
+    tag = world.ready_device(at="workshop")["asset_tag"]
+    label = world.repair.get(f"/devices/{tag}/label.png").data
+    found = upload(world.desk, label).get_json()
+    assert found["devices"] == [] and found["unknown_tags"] == []
+    assert found["not_in_care_tags"] == [tag]  # there, but in another's care
+    seen = upload(world.repair, label).get_json()
+    assert [d["asset_tag"] for d in seen["devices"]] == [tag]
 
 
 @pytest.mark.parametrize(

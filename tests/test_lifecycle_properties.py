@@ -18,10 +18,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from assettrack import lifecycle
+from assettrack import reach
 from assettrack import workflow
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import ErasureRecord
+from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.workflow import ACTIONS
 from assettrack.workflow import BY_ACTION
@@ -90,6 +92,8 @@ class Look(NamedTuple):
     allowed: tuple[str, ...]
     disks: tuple[int, ...]
     at_lending_place: bool
+    location: int | None
+    reached: bool  # by the person of that role (reach.py)
 
 
 steps = st.lists(
@@ -195,11 +199,16 @@ def look(app, tag: str, role: str) -> Look:
     """The device as the database has it, and what `role` may do with it now."""
     with app.app_context():
         device = db.session.scalar(sa.select(Device).filter_by(asset_tag=tag))
+        person = db.session.scalar(
+            sa.select(User).filter_by(email=f"{role}@example.be")
+        )
         return Look(
             _mark(device),
             tuple(workflow.allowed(lifecycle.facts_for(device), role)),
             tuple(disk.id for disk in device.disks),
             device.location is not None and device.location.kind == "lending",
+            device.location_id,
+            reach.within(person, device),
         )
 
 
@@ -250,6 +259,8 @@ class Run:
         after = mark(self.app, tag)
         assert after.state in set(State)
         if response.status_code == 200:
+            # out of reach, only a device found at one's own place is relocated
+            assert now.reached or action == "relocate"
             assert permitted and before.state in transition.sources
             assert action in now.allowed, "an accepted action was not offered"
             assert after.state == target_of(transition, State(before.state))
@@ -267,7 +278,7 @@ class Run:
         assert after == before, f"refused {action} changed the device"
         error = response.get_json()["error"]
         if response.status_code == 403:
-            assert not permitted and error["code"] == "forbidden"
+            assert not (permitted and now.reached) and error["code"] == "forbidden"
         elif response.status_code == 409:
             assert permitted and error["code"] == "illegal_transition"
             details = error["details"]
@@ -321,8 +332,16 @@ class Run:
         tag = self.tags[step.device]
         now = look(self.app, tag, "admin")
         state = State(now.mark.state)
+        workshop = self.world.location_ids["workshop"]
+        at_the_bench = {State.received, State.wiping, State.refurbishing, State.qc}
+        at_the_bench |= {State.repair, State.returned}
+        if isinstance(step, Detour):
+            at_the_bench -= {State.returned}  # the desk sends it to repair
         if now.allowed == ("receive", "relocate"):  # on its way: take it in
-            self.act(tag, "receive", "desk", {})
+            self.act(tag, "receive", "coordinator", {})
+        elif state in at_the_bench and now.location != workshop:
+            # bench work is done at the repair partner's, in its reach
+            self.act(tag, "transfer", "coordinator", {"location": workshop})
         elif isinstance(step, Detour) and state == State.returned:
             self.act(tag, "send_to_repair", "desk", {"reason": "screen flickers"})
         elif state in (State.received, State.returned):

@@ -9,6 +9,9 @@ there.
 
 import os
 import uuid
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -107,3 +110,38 @@ def test_stepping_back_and_forward_keeps_a_digibanks_data(empty_database):
     assert after == counts and counts["devices"] > 0
     assert homes == 0  # filled again from the events
     assert differences(app) == []
+
+
+def test_a_token_made_before_tokens_expired_gets_a_year_from_the_upgrade(
+    empty_database,
+):
+    app = create_app(_settings(empty_database))
+    with app.app_context():
+        upgrade(revision="0016")
+        db.session.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, role, active, created_at) "
+                "VALUES (1, 'balie@example.be', '', 'desk', true, '2025-03-01')"
+            )
+        )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) "
+                "VALUES (1, 'old', '2025-03-01', NULL), "
+                "(1, 'new', '2026-11-01', '2027-11-01')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        expiry = dict(
+            db.session.execute(
+                sa.text("SELECT token_hash, expires_at FROM api_tokens")
+            ).all()
+        )
+        db.session.commit()
+        db.engine.dispose()
+    old, new = (datetime.fromisoformat(str(expiry[name])) for name in ("old", "new"))
+    assert abs(
+        old - (datetime.now(UTC).replace(tzinfo=None) + timedelta(days=365))
+    ) < timedelta(minutes=5)
+    assert new == datetime(2027, 11, 1)  # an expiry it had is kept

@@ -609,7 +609,7 @@ def test_the_api_device_carries_the_lendability_of_its_latest_check(world):
 
     world.record_qc(tag, grade="A")
 
-    lendable = world.desk.get(f"/devices/{tag}").get_json()["lendability"]
+    lendable = world.coordinator.get(f"/devices/{tag}").get_json()["lendability"]
     assert lendable["class"] == "school_office"
     assert lendable["rules_version"] == lendability.RULES_VERSION
     assert {

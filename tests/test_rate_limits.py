@@ -136,6 +136,11 @@ def test_a_token_over_its_limit_gets_429_with_retry_after_in_the_error_shape(
     assert statuses(answers) == [200, 200, 429]
     assert_rate_limited(answers[2])
     assert answers[2].is_json
+    # The API's description says so, for clients generated from it.
+    described = app.test_client().get("/api/v1/openapi.json").get_json()
+    refused = described["paths"]["/api/v1/locations"]["get"]["responses"]["429"]
+    assert "Retry-After" in refused["headers"]
+    assert refused["content"]["application/json"]["schema"]["$ref"].endswith("Error")
 
 
 @pytest.mark.parametrize("counted_in", ["memory", "redis"])

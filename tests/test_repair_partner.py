@@ -79,11 +79,8 @@ def test_a_registered_device_starts_its_history_as_received(world):
         "transfer",
         "relocate",
     ]
-    assert world.desk.get(f"/devices/{tag}").get_json()["allowed_actions"] == [
-        "send_to_repair",
-        "transfer",
-        "relocate",
-    ]
+    # At the workshop it is out of a lending desk's reach altogether.
+    assert world.desk.get(f"/devices/{tag}").status_code == 403
 
 
 def test_a_repair_partner_takes_a_device_from_intake_to_ready(world):
@@ -204,6 +201,7 @@ def test_a_device_without_recorded_disks_cannot_finish_its_wipe(world):
 def test_an_erasure_from_before_the_loan_does_not_count_after_the_return(world):
     tag = world.lent_device()["asset_tag"]
     accepted(world, "desk", tag, "return", to="returned")
+    world.move(tag, "workshop")
     accepted(world, "repair", tag, "start_wipe", to="wiping")
     refused(
         world,
@@ -297,6 +295,7 @@ def test_a_returned_device_repaired_before_its_wipe_cannot_go_to_qc(world):
     accepted(
         world, "desk", tag, "send_to_repair", {"reason": "cracked screen"}, to="repair"
     )
+    world.move(tag, "workshop")
     accepted(world, "repair", tag, "finish_repair", to="refurbishing")
     refused(
         world,
@@ -463,9 +462,12 @@ def test_a_device_can_be_sent_to_repair_from_every_working_state_but_not_while_l
         {"reason": "noisy fan"},
         reason="not possible while the device is lent",
     )
-    for tag in (received, wiping, refurbishing, qc, ready, returned):
+    accepted(
+        world, "desk", returned, "send_to_repair", {"reason": "noisy fan"}, to="repair"
+    )
+    for tag in (received, wiping, refurbishing, qc, ready):  # at the workshop
         accepted(
-            world, "desk", tag, "send_to_repair", {"reason": "noisy fan"}, to="repair"
+            world, "repair", tag, "send_to_repair", {"reason": "noisy fan"}, to="repair"
         )
 
 
@@ -520,9 +522,10 @@ def test_a_returned_device_is_not_scrapped_on_the_strength_of_an_erasure_before_
 ):
     tag = world.lent_device()["asset_tag"]
     refused(
-        world, "repair", tag, "scrap", reason="not possible while the device is lent"
+        world, "admin", tag, "scrap", reason="not possible while the device is lent"
     )
     accepted(world, "desk", tag, "return", to="returned")
+    world.move(tag, "workshop")
     refused(
         world,
         "repair",

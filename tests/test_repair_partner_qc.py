@@ -66,7 +66,7 @@ def reasons(record: dict) -> list[str]:
 
 
 def template_of(world, tag: str) -> dict:
-    response = world.desk.get(f"/devices/{tag}/qc/template")
+    response = world.repair.get(f"/devices/{tag}/qc/template")
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -119,7 +119,7 @@ def test_each_kind_of_device_has_its_own_checklist(world):
 
 def test_a_device_of_kind_other_has_no_checklist(world):
     tag = world.intake(kind="other")["asset_tag"]
-    response = world.desk.get(f"/devices/{tag}/qc/template")
+    response = world.repair.get(f"/devices/{tag}/qc/template")
     assert response.status_code == 409
     assert (
         "no quality-check checklist for a device of kind other"
@@ -181,7 +181,7 @@ def test_the_checks_are_listed_newest_first_for_everyone(world):
     tag = in_qc(world, **SCHOOL_LAPTOP)
     first = check(world, tag, qc_record(None, webcam=None))
     second = check(world, tag, qc_record("A"))
-    listed = world.desk.get(f"/devices/{tag}/qc")
+    listed = world.coordinator.get(f"/devices/{tag}/qc")
     assert listed.status_code == 200
     assert [c["id"] for c in listed.get_json()] == [second["id"], first["id"]]
     assert listed.get_json()[0] == second
@@ -311,7 +311,7 @@ def test_a_check_outside_qc_is_refused(world):
     error = check_refused(world, device["asset_tag"], qc_record("A"), 409)
     assert error["code"] == "conflict"
     assert "a quality check is recorded in qc, not received" in error["message"]
-    ready = world.ready_device()
+    ready = world.ready_device(at="workshop")
     check_refused(world, ready["asset_tag"], qc_record("A"), 409)
 
 

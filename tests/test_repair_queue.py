@@ -25,8 +25,10 @@ def queue(api, **query) -> list[dict]:
     return answer.get_json()["items"]
 
 
-def reporting(world, machine: str, device: dict | None = None, **changes) -> str:
-    agent = enrolled(world, device)
+def reporting(
+    world, machine: str, device: dict | None = None, issuer="repair", **changes
+) -> str:
+    agent = enrolled(world, device, issuer)
     report = {**recorded_report(machine), **changes}
     answer = agent.send(report)
     assert answer.status_code == 201, answer.get_json()
@@ -95,7 +97,7 @@ def test_a_repair_partner_sees_only_its_own_devices(world):
             "location": place_id,
         },
     ).get_json()
-    reporting(world, "laptop-worn-two-batteries", theirs)
+    reporting(world, "laptop-worn-two-batteries", theirs, issuer="coordinator")
     assert [i["asset_tag"] for i in queue(world.repair)] == [mine]
     assert [i["asset_tag"] for i in queue(brugge)] == [theirs["asset_tag"]]
     assert len(queue(world.coordinator)) == 2

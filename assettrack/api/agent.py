@@ -11,8 +11,10 @@ from assettrack.agents.server import repair_queue
 from assettrack.agents.server import sheet
 from assettrack.api import bp
 from assettrack.api.io import body
+from assettrack.api.io import found
 from assettrack.api.io import paginate
 from assettrack.api.io import query
+from assettrack.api.io import reachable_device
 from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
@@ -37,11 +39,11 @@ MAX_REPORT_BYTES = 256 * 1024  # research/agents.md (f): a report is under 10 KB
 
 @bp.post("/devices/<tag>/enrollment-codes")
 @requires("repair", "coordinator")
+@found("tag", reachable_device, into="device")
 @body(EnrollmentCodeRequestSchema(), optional=True)
 @responds(EnrollmentCodeSchema(), 201)
-def issue_enrollment_code(tag, data):
+def issue_enrollment_code(device, data):
     """A one-time code (7 days) for the agent on this device; older ones stop."""
-    device = device_or_404(tag)
     code, expires_at = enrolment.issue_code(
         device, current_user(), data.get("valid_days")
     )
@@ -62,7 +64,7 @@ def enrollment_sheet(data):
 
     Rendered now and never stored: the codes exist in plain text only in it.
     """
-    devices = sheet.devices_of(data)
+    devices = sheet.devices_of(data, current_user())
     server = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     pdf = sheet.for_devices(
         devices, current_user(), server, data["valid_days"], data["language"]
@@ -79,7 +81,7 @@ def enrollment_sheet(data):
 @responds(RevokedSchema())
 def revoke_agent(tag):
     """Stop the device's agent: its token answers 401 device_revoked from now."""
-    revoked = enrolment.revoke_tokens(device_or_404(tag))
+    revoked = enrolment.revoke_tokens(device_or_404(tag, current_user()))
     db.session.commit()
     return {"revoked": revoked}
 

@@ -9,6 +9,7 @@ from flask import request
 
 from assettrack import certifying
 from assettrack import downloads
+from assettrack import reach
 from assettrack import verifying
 from assettrack.api import bp
 from assettrack.api.io import paginate
@@ -54,7 +55,7 @@ def _pdf_or_job(statement: certifying.Statement):
 @query(CertificateQuery())
 def device_certificate(tag, args):
     """The device's erasure certificate (PDF); 202 and a job while it is made."""
-    device = device_or_404(tag)
+    device = device_or_404(tag, current_user())
     return _pdf_or_job(certifying.device_statement(device, args["lang"]))
 
 
@@ -90,8 +91,10 @@ def _with_tags(certificates: list[Certificate]) -> list[Certificate]:
 @responds(page_of(CertificateSchema)())
 def list_certificates(args):
     """Issued certificates, newest first; filter by device, donation or scope."""
-    select = sa.select(Certificate).options(
-        so.defer(Certificate.pdf), so.defer(Certificate.payload)
+    select = (
+        sa.select(Certificate)
+        .where(reach.certificates_within(current_user()))
+        .options(so.defer(Certificate.pdf), so.defer(Certificate.payload))
     )
     if "device" in args:
         try:
@@ -117,7 +120,9 @@ def _certificate_or_404(number: str, *, pdf: bool = False) -> Certificate:
         canonical = parse_number(number).canonical
     except NumberError as exc:
         raise ApiError(404, str(exc)) from None
-    select = sa.select(Certificate).where(Certificate.number == canonical)
+    select = sa.select(Certificate).where(
+        Certificate.number == canonical, reach.certificates_within(current_user())
+    )
     if not pdf:
         select = select.options(so.defer(Certificate.pdf))
     certificate = db.session.scalar(select)

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from assettrack import intake
 from assettrack import lifecycle
+from assettrack import reach
 from assettrack.api import bp
 from assettrack.api.io import body
 from assettrack.api.io import optional_json_object
@@ -14,6 +15,7 @@ from assettrack.auth import current_user
 from assettrack.auth import requires
 from assettrack.devices import device_or_404
 from assettrack.devices import filtered
+from assettrack.devices import find_or_404
 from assettrack.devices import history_for
 from assettrack.devices import present
 from assettrack.extensions import db
@@ -48,7 +50,7 @@ events_schema = EventSchema(many=True)
 )
 def list_devices(args):
     """Devices, filtered by state, location, kind, donation or a search text."""
-    return paginate(filtered(args), args["page"], args["per_page"])
+    return paginate(filtered(args, current_user()), args["page"], args["per_page"])
 
 
 @bp.post("/devices")
@@ -64,7 +66,7 @@ def register_device(data):
 @requires()
 @responds(device_schema)
 def get_device(tag):
-    return present(device_or_404(tag), current_user())
+    return present(device_or_404(tag, current_user()), current_user())
 
 
 @bp.post("/devices/<tag>/actions/<action>")
@@ -76,8 +78,14 @@ def act(tag, action):
         raise UnknownAction(action)
     if not may(current_user().role, BY_ACTION[action]):  # 403 before any 404 or 422
         raise NotPermitted(action, current_user().role)
-    device = device_or_404(tag)
+    device = find_or_404(tag)
+    # Out of reach, only `relocate` to one's own place is heard (reach.found_here).
+    claimed = action == "relocate" and not reach.within(current_user(), device)
+    if not claimed:
+        reach.reach(current_user(), device)
     payload = payload_schema(action).load(optional_json_object())
+    if claimed and not reach.found_here(current_user(), payload):
+        raise reach.out_of_reach(device)
     performed = lifecycle.perform(device, action, current_user(), payload)
     return present(device, current_user(), performed.history)
 
@@ -87,7 +95,7 @@ def act(tag, action):
 @responds(events_schema)
 def device_events(tag):
     """The device's immutable history, oldest first."""
-    device = device_or_404(tag)
+    device = device_or_404(tag, current_user())
     events = db.session.scalars(
         sa.select(WorkflowEvent)
         .where(WorkflowEvent.device_id == device.id)

@@ -13,7 +13,10 @@ from flask import request
 from marshmallow import Schema
 from marshmallow import fields
 
+from assettrack.auth import current_user
+from assettrack.devices import device_or_404
 from assettrack.errors import ApiError
+from assettrack.models import Device
 
 
 def _spec(view) -> dict:
@@ -63,6 +66,27 @@ def _has_body() -> bool:
 def optional_json_object() -> dict:
     """Like `json_object`, but no body at all counts as `{}`."""
     return json_object() if _has_body() else {}
+
+
+def found(name: str, finder, into: str):
+    """Pass the view `finder(<name from the URL>)` as `into`, found before the
+    body is read: another organisation's thing is refused (403 or 404) whatever
+    the body says, and a bad body for it tells nothing about it."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            kwargs[into] = finder(kwargs.pop(name))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def reachable_device(tag: str) -> Device:
+    """For `found`: the device the URL's tag names, when the caller reaches it."""
+    return device_or_404(tag, current_user())
 
 
 def body(schema: Schema, keep_raw: bool = False, optional: bool = False):

@@ -29,7 +29,7 @@ job_schema = JobSchema()
 @query(LabelQuery())
 def device_label(tag, args):
     """The device's label as a 300 dpi PNG for a roll label printer."""
-    png = labelling.device_label(device_or_404(tag), args["layout"])
+    png = labelling.device_label(device_or_404(tag, current_user()), args["layout"])
     return Response(png, mimetype="image/png")
 
 

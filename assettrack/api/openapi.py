@@ -52,6 +52,17 @@ def _action_payload() -> dict:
     return {"required": False, **_json({"anyOf": schemas})}
 
 
+# Answers that say when to try again (ratelimit.py, errors.py), on every operation.
+WAIT = {
+    "429": "too many requests from this token, address or device",
+    "503": "the database cannot be reached for now",
+}
+RETRY_AFTER = {
+    "description": "seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
 def _operation(view, methods_rule) -> dict:
     declared = getattr(view, "openapi", {})
     doc = (view.__doc__ or view.__name__.replace("_", " ")).strip().splitlines()[0]
@@ -91,10 +102,14 @@ def _operation(view, methods_rule) -> dict:
         operation["security"] = [{"bearer": []}]
         if roles:
             operation["description"] = "Roles: admin, " + ", ".join(roles) + "."
-    operation["responses"]["default"] = {
-        "description": "an error",
-        **_json({"$ref": "#/components/schemas/Error"}),
-    }
+    error = _json({"$ref": "#/components/schemas/Error"})
+    for status, why in WAIT.items():
+        operation["responses"][status] = {
+            "description": why,
+            "headers": {"Retry-After": RETRY_AFTER},
+            **error,
+        }
+    operation["responses"]["default"] = {"description": "an error", **error}
     return operation
 
 

@@ -39,7 +39,7 @@ def create_location(data):
 
 
 @bp.get("/donations")
-@requires()
+@requires("repair", "coordinator")
 @query(PageQuery())
 @responds(page_of(DonationSchema)())
 def list_donations(args):
@@ -57,7 +57,7 @@ def create_donation(data):
 
 
 @bp.get("/donations/<id:donation_id>")
-@requires()
+@requires("repair", "coordinator")
 @responds(donation_schema)
 def get_donation(donation_id):
     donation = db.session.get(Donation, donation_id)

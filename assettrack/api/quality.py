@@ -3,6 +3,8 @@
 from assettrack import quality
 from assettrack.api import bp
 from assettrack.api.io import body
+from assettrack.api.io import found
+from assettrack.api.io import reachable_device
 from assettrack.api.io import responds
 from assettrack.auth import current_user
 from assettrack.auth import requires
@@ -16,11 +18,12 @@ qc_schema = QcSchema()
 
 @bp.post("/devices/<tag>/qc")
 @requires("repair")
+@found("tag", reachable_device, into="device")
 @body(qc_schema)
 @responds(qc_schema, 201)
-def record_qc(tag, data):
+def record_qc(device, data):
     """Record a check (complete or partial); the answer has its lendability."""
-    return quality.record_qc(device_or_404(tag), data, current_user())
+    return quality.record_qc(device, data, current_user())
 
 
 @bp.get("/devices/<tag>/qc")
@@ -28,7 +31,7 @@ def record_qc(tag, data):
 @responds(QcSchema(many=True))
 def device_checks(tag):
     """The device's quality checks, newest first."""
-    return quality.checks_of(device_or_404(tag))
+    return quality.checks_of(device_or_404(tag, current_user()))
 
 
 @bp.get("/devices/<tag>/qc/template")
@@ -36,7 +39,7 @@ def device_checks(tag):
 @responds(QcTemplateSchema())
 def device_checklist(tag):
     """The checklist this device is checked against, for a form."""
-    return quality.template_for(device_or_404(tag))
+    return quality.template_for(device_or_404(tag, current_user()))
 
 
 @bp.get("/qc-templates")

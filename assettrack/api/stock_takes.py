@@ -3,6 +3,7 @@
 from assettrack import stocktaking
 from assettrack.api import bp
 from assettrack.api.io import body
+from assettrack.api.io import found
 from assettrack.api.io import paginate
 from assettrack.api.io import query
 from assettrack.api.io import responds
@@ -68,35 +69,35 @@ def get_stock_take(stock_take_id):
 
 @bp.post("/stock-takes/<id:stock_take_id>/scans")
 @requires(*COUNTERS)
+@found("stock_take_id", _stock_take, into="stock_take")
 @body(ScanBodySchema())
 @responds(StockTakeScanSchema(), 201)
-def scan_for_stock_take(stock_take_id, data):
+def scan_for_stock_take(stock_take, data):
     """Record one scanned code and say at once what it is; a device counts once.
 
     A tag whose check character fails is a misread: 422, nothing kept.
     """
-    stock_take = _stock_take(stock_take_id)
     return stocktaking.scan(stock_take, data["code"], current_user())
 
 
 @bp.post("/stock-takes/<id:stock_take_id>/corrections")
 @requires(*COUNTERS)
+@found("stock_take_id", _stock_take, into="stock_take")
 @body(NoFieldsSchema(), optional=True)
 @responds(StockTakeCorrectionsSchema())
-def correct_stock_take(stock_take_id, data):
+def correct_stock_take(stock_take, data):
     """Record the corrections: relocate what was elsewhere, receive what was arriving.
 
     One event per device; a refused one is listed with its reasons and stops nothing.
     """
-    stock_take = _stock_take(stock_take_id)
     return stocktaking.correct(stock_take, current_user())
 
 
 @bp.post("/stock-takes/<id:stock_take_id>/close")
 @requires(*COUNTERS)
+@found("stock_take_id", _stock_take, into="stock_take")
 @body(NoFieldsSchema(), optional=True)
 @responds(StockTakeResultSchema())
-def close_stock_take(stock_take_id, data):
+def close_stock_take(stock_take, data):
     """Close the stock-take: no more scans; its lists are kept as they are now."""
-    stock_take = _stock_take(stock_take_id)
     return stocktaking.report(stocktaking.close(stock_take, current_user()))

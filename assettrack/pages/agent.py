@@ -85,7 +85,7 @@ def agent_revoke(tag: str):
 def agent_sheet(donation_id: int):
     """New enrolment codes for the batch's devices, printed one row each."""
     try:
-        devices = sheet.devices_of({"donation": donation_id})
+        devices = sheet.devices_of({"donation": donation_id}, me())
     except Refusal:
         abort(404)
     pdf = sheet.for_devices(

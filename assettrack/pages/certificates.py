@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from assettrack import certifying
 from assettrack import downloads
+from assettrack import reach
 from assettrack.errors import ApiError
 from assettrack.extensions import db
 from assettrack.i18n import current_language
@@ -131,6 +132,8 @@ def donation_certificate(donation_id: int):
 def certificate_pdf(number: str):
     """A certificate issued before, exactly as it was issued."""
     certificate = db.session.scalar(
-        sa.select(Certificate).where(Certificate.number == number)
+        sa.select(Certificate).where(
+            Certificate.number == number, reach.certificates_within(me())
+        )
     )
     return downloads.certificate_pdf(certificate) if certificate else abort(404)

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from assettrack import lending
 from assettrack import lifecycle
+from assettrack import reach
 from assettrack import reminders
 from assettrack.pages import bp
 from assettrack.pages import wording
@@ -157,6 +158,8 @@ def _scanned(text: str, basket: dict) -> None:
     if device is None:
         flash(_("No device has the tag %(tag)s.", tag=text[:40]), RED)
         return
+    if not _in_care(device):
+        return
     tag = device.asset_tag
     if device.in_transit_to is not None:
         # A delivery: scanning it in at the desk is the hand-over's second scan.
@@ -273,11 +276,30 @@ def desk_clear():
     return redirect(url_for("pages.desk"))
 
 
+def _in_care(device) -> bool:
+    """Whether the desk reaches the device (reach.py); says where it is if not."""
+    if reach.within(me(), device):
+        return True
+    place = device.in_transit_to or device.location
+    flash(
+        _(
+            "%(tag)s is at %(place)s, not in your care. If it is here, ask a "
+            "coordinator to relocate it.",
+            tag=device.asset_tag,
+            place=place.name if place else "?",
+        ),
+        RED,
+    )
+    return False
+
+
 def _act(tag: str, action: str, payload: dict) -> bool:
     """Perform `action` on the device; flash why not (red) when refused."""
     device = find_device(tag)
     if device is None:
         flash(_("No device has the tag %(tag)s.", tag=tag), RED)
+        return False
+    if not _in_care(device):
         return False
     try:
         lifecycle.perform(device, action, me(), payload)

@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from assettrack import labelling
 from assettrack import lifecycle
 from assettrack import places
+from assettrack import reach
 from assettrack import workflow
 from assettrack.devices import present
 from assettrack.models import Device
@@ -25,6 +26,7 @@ from assettrack.pages import bench
 from assettrack.pages import bp
 from assettrack.pages import wording
 from assettrack.pages.auth import me
+from assettrack.pages.errors import NotInCare
 from assettrack.pages.forms import FailQcForm
 from assettrack.pages.forms import TransferForm
 from assettrack.pages.forms import action_form
@@ -40,11 +42,17 @@ from assettrack.workflow import checklist
 
 
 def device_or_404(tag: str) -> Device:
+    """The device a tag names, when the logged-in person reaches it (reach.py)."""
     try:
         device = find_device(tag)
     except TagError:
         device = None
-    return device or abort(404)
+    if device is None:
+        abort(404)
+    if not reach.within(me(), device):
+        place = device.in_transit_to or device.location
+        raise NotInCare(device.asset_tag, place.name if place else "?")
+    return device
 
 
 def _fill_choices(form, device: Device) -> None:

@@ -3,6 +3,7 @@
 from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden
 
 from assettrack.pages import bp
 
@@ -25,6 +26,29 @@ def form_expired(exc):
 def not_yours(exc):
     return _page(
         _("Not for your role"), _("Your role does not give access to this page."), 403
+    )
+
+
+class NotInCare(Forbidden):
+    """A device in another organisation's care (reach.py)."""
+
+    def __init__(self, tag: str, place: str):
+        super().__init__()
+        self.tag, self.place = tag, place
+
+
+@bp.errorhandler(NotInCare)
+def not_in_care(exc):
+    return _page(
+        _("Not in your care"),
+        _(
+            "%(tag)s is at %(place)s. You reach only the devices at your "
+            "organisation's places; if it is here, ask a coordinator to relocate "
+            "it, or count it in a stock-take.",
+            tag=exc.tag,
+            place=exc.place,
+        ),
+        403,
     )
 
 

@@ -229,7 +229,7 @@ def today_here() -> date:
 def stock_devices():
     args = _args(DeviceQuery())
     page = db.paginate(
-        filtered(args), page=args["page"], per_page=PER_PAGE, error_out=False
+        filtered(args, me()), page=args["page"], per_page=PER_PAGE, error_out=False
     )
     shown = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("stock/devices.html", page=page, filters=shown)

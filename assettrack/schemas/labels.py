@@ -64,3 +64,7 @@ class ScanSchema(Schema):
     codes = fields.List(fields.Nested(CodeSchema))
     devices = fields.List(fields.Raw(), metadata={"description": "the devices named"})
     unknown_tags = fields.List(fields.String())
+    not_in_care_tags = fields.List(
+        fields.String(),
+        metadata={"description": "devices in another organisation's care (403 there)"},
+    )

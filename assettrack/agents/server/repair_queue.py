@@ -14,18 +14,17 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from assettrack import jobs
+from assettrack import reach
 from assettrack.agents import ranking
 from assettrack.extensions import db
 from assettrack.models import Device
 from assettrack.models import HealthReport
-from assettrack.models import Location
 from assettrack.models import RepairRank
 from assettrack.models import User
 from assettrack.models.types import utcnow
 
 # Devices past repair work: a lent or scrapped device is not on a workbench.
 OFF_THE_BENCH = ("lent", "scrapped", "lost")
-SEES_ALL = ("admin", "coordinator")
 BATCH = 500
 
 
@@ -140,12 +139,12 @@ def queue(user: User, category: str | None = None) -> sa.Select:
 
     Most urgent as `ranking.queue_key` has it: P0 first (nothing found last),
     then the lowest health score, then quick wins first. A repair partner sees
-    the devices at its own organisation's places; coordinators and admins all.
+    the devices in its care (reach.py); coordinators and admins all.
     """
     select = (
         sa.select(RepairRank)
         .join(Device, Device.id == RepairRank.device_id)
-        .where(Device.state.not_in(OFF_THE_BENCH))
+        .where(Device.state.not_in(OFF_THE_BENCH), reach.devices_within(user))
         .order_by(
             sa.func.coalesce(RepairRank.priority, ranking.NOTHING),
             RepairRank.health_score,
@@ -153,11 +152,6 @@ def queue(user: User, category: str | None = None) -> sa.Select:
             RepairRank.device_id,
         )
     )
-    if user.role not in SEES_ALL:
-        own = sa.select(Location.id).where(
-            Location.organisation_id == user.organisation_id
-        )
-        select = select.where(Device.location_id.in_(own))
     if category:
         select = select.where(RepairRank.category == category)
     return select

@@ -22,6 +22,7 @@ from assettrack.models import User
 from assettrack.pdf import Document
 from assettrack.pdf import draw_qr
 from assettrack.problems import Refusal
+from assettrack.reach import devices_within
 
 SHEET_DAYS = 30  # printed with the labels, used over the weeks of a batch
 QR_MM = 24.0
@@ -100,13 +101,14 @@ def for_devices(
     return render(rows, server, issued[0][1], language)
 
 
-def devices_of(data: dict) -> list[Device]:
-    """The devices a sheet request names: a batch's, or tags (404 when unknown)."""
+def devices_of(data: dict, user: User) -> list[Device]:
+    """The devices a sheet request names that `user` reaches: a batch's, or tags
+    (404 when unknown, 403 when in another organisation's care)."""
     if "donation" not in data:
-        return [device_or_404(tag) for tag in data["tags"]]
+        return [device_or_404(tag, user) for tag in data["tags"]]
     devices = db.session.scalars(
         sa.select(Device)
-        .where(Device.donation_id == data["donation"])
+        .where(Device.donation_id == data["donation"], devices_within(user))
         .order_by(Device.id)
     ).all()
     if not devices:
