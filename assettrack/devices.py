@@ -14,6 +14,7 @@ from assettrack.models import User
 from assettrack.models import WorkflowEvent
 from assettrack.reach import devices_within
 from assettrack.reach import reach
+from assettrack.reach import sees_everything
 from assettrack.tagging import find_device
 
 # Who may see who borrowed a device (DESIGN.md: a repair partner never sees
@@ -47,7 +48,10 @@ def find_or_404(raw_tag: str) -> Device:
 
 def filtered(args: dict, user: User) -> sa.Select:
     """The devices `user` reaches that match the list's filters."""
-    select = sa.select(Device).where(devices_within(user)).order_by(Device.id)
+    # In someone's reach are a few thousand devices at most: sorting them beats
+    # walking the primary key through all the others (`id + 0` is not indexed).
+    order = Device.id if sees_everything(user) else Device.id + 0
+    select = sa.select(Device).where(devices_within(user)).order_by(order)
     for name in ("state", "kind"):
         if name in args:
             select = select.where(getattr(Device, name) == args[name])
