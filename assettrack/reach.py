@@ -72,10 +72,15 @@ def certificates_within(user: User) -> sa.ColumnElement[bool]:
     )
 
 
+def place_of(device: Device) -> Location | None:
+    """Where to look for a device: the place it was sent to, else where it stands."""
+    return device.in_transit_to or device.location
+
+
 def out_of_reach(device: Device) -> ApiError:
     """The refusal for a device in another organisation's care: where it is
     (tags are printed on the devices, no secret), and what to do about it."""
-    place = device.in_transit_to or device.location
+    place = place_of(device)
     where = f"{place.name} ({place.organisation.name})" if place else "unknown"
     return ApiError(
         403,

@@ -280,7 +280,7 @@ def _in_care(device) -> bool:
     """Whether the desk reaches the device (reach.py); says where it is if not."""
     if reach.within(me(), device):
         return True
-    place = device.in_transit_to or device.location
+    place = reach.place_of(device)
     flash(
         _(
             "%(tag)s is at %(place)s, not in your care. If it is here, ask a "

@@ -50,7 +50,7 @@ def device_or_404(tag: str) -> Device:
     if device is None:
         abort(404)
     if not reach.within(me(), device):
-        place = device.in_transit_to or device.location
+        place = reach.place_of(device)
         raise NotInCare(device.asset_tag, place.name if place else "?")
     return device
 
